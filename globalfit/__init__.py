@@ -1,0 +1,31 @@
+"""globalfit: Bayesian global fits of neutrino non-standard interactions from a U(1)' Z' boson.
+
+Importing the package is cheap: the heavy libraries (PyMC, PyTensor, ArviZ, dynesty) are imported only by
+the modules that need them. The public API is re-exported lazily from here.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+# name -> module that defines it; resolved on first attribute access (PEP 562) so `import globalfit` is fast.
+_LAZY = {
+    "ChargeAssignment": "globalfit.physics.charges",
+    "parse_charges": "globalfit.physics.charges",
+    "load_config": "globalfit.config",
+    "RunConfig": "globalfit.config",
+    "Catalogue": "globalfit.catalogue",
+    "load_results": "globalfit.inference.results",
+    "Results": "globalfit.inference.results",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'globalfit' has no attribute {name!r}")
