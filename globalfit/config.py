@@ -1,0 +1,355 @@
+"""The run-config schema (pydantic) and its loader.
+
+A run config is a YAML file with the keys of DESIGN.md (``schema_version``, ``name``, ``model``, ``parameters``,
+``likelihoods``, ``priors``, ``sampler``, ``limits``, ``compare``, ``output``). :func:`load_config` parses it
+(YAML 1.2 floats: ``1e-3`` is a float, not a string), validates it, and raises :class:`ConfigError` naming the
+YAML path of the first problem, with a did-you-mean for misspelled keys.
+
+Parameters: each theory parameter of the mode (``gprime`` and ``mass_GeV`` in u1 mode, ``epsilon`` and
+``mass_GeV`` in simplified mode, ``eps_<f>_<aa>`` in eft mode) needs a prior (``log-uniform``, ``uniform``:
+``lower``, ``upper``; ``normal``: ``mu``, ``sigma``) or a fixed ``value``. Nuisance parameters of the
+components (``coherent_csi_2017.gamma``) may be listed too, to fix them or change their prior.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from globalfit.errors import ConfigError, GlobalfitError
+from globalfit.physics.charges import ChargeAssignment, parse_charges
+from globalfit.physics.theory import EFT_PARAMETERS, TheorySpec
+from globalfit.util import did_you_mean
+
+SCHEMA_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class ModelConfig(_Strict):
+    """``model:`` — the theory mode and its fixed settings."""
+
+    type: Literal["u1", "simplified", "eft"] = "u1"
+    charges: Union[str, dict[str, Union[float, str]], None] = None
+    width_ratio: float = Field(0.1, gt=0, le=1.0, description="Gamma/M in simplified mode")
+    flavours: list[Literal["e", "mu", "tau"]] = Field(default_factory=lambda: ["e"])
+
+    @model_validator(mode="after")
+    def _charges_needed(self) -> "ModelConfig":
+        if self.type == "u1" and self.charges is None:
+            raise ValueError("u1 mode needs 'charges' (a preset A, B, C or an expression like B-3Lmu)")
+        return self
+
+    def charge_assignment(self) -> ChargeAssignment | None:
+        """Parsed and anomaly-checked charges (None outside u1 mode)."""
+        if self.type != "u1":
+            return None
+        return parse_charges(self.charges)
+
+
+class ParameterConfig(_Strict):
+    """One parameter: a prior, or a fixed value."""
+
+    prior: Literal["log-uniform", "uniform", "normal"] | None = None
+    lower: float | None = None
+    upper: float | None = None
+    mu: float | None = None
+    sigma: float | None = Field(None, gt=0)
+    value: float | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ParameterConfig":
+        if self.value is not None:
+            if self.prior is not None:
+                raise ValueError("give either 'value' (fixed) or 'prior', not both")
+            return self
+        if self.prior is None:
+            raise ValueError("needs 'prior' (log-uniform, uniform, normal) or a fixed 'value'")
+        if self.prior in ("log-uniform", "uniform"):
+            if self.lower is None or self.upper is None:
+                raise ValueError(f"a {self.prior} prior needs 'lower' and 'upper'")
+            if not self.lower < self.upper:
+                raise ValueError(f"'lower' ({self.lower}) must be below 'upper' ({self.upper})")
+            if self.prior == "log-uniform" and self.lower <= 0:
+                raise ValueError(f"a log-uniform prior needs lower > 0 (got {self.lower})")
+        if self.prior == "normal" and (self.mu is None or self.sigma is None):
+            raise ValueError("a normal prior needs 'mu' and 'sigma'")
+        return self
+
+    @property
+    def fixed(self) -> bool:
+        return self.value is not None
+
+
+class DatasetRef(_Strict):
+    """A likelihood or prior entry: an id, with optional per-run options."""
+
+    id: str
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class SamplerConfig(_Strict):
+    """``sampler:`` — nested sampling (dynesty) or NUTS (PyMC)."""
+
+    method: Literal["nested", "nuts"] = "nested"
+    nlive: int = Field(400, ge=10)
+    dlogz: float = Field(0.1, gt=0)
+    seed: int = 1
+    draws: int = Field(1000, ge=10)
+    tune: int = Field(1000, ge=0)
+    chains: int = Field(2, ge=1)
+    target_accept: float = Field(0.9, gt=0, lt=1)
+    bound: Literal["multi", "single", "balls", "cubes", "none"] = "multi"
+    sample: Literal["auto", "unif", "rwalk", "slice", "rslice"] = "auto"
+    checkpoint_every_s: float = Field(60.0, gt=0)
+    maxiter: int | None = Field(None, ge=1)
+
+
+class MassGrid(_Strict):
+    start: float = Field(gt=0)
+    stop: float = Field(gt=0)
+    num: int = Field(ge=1, le=10000)
+
+    @model_validator(mode="after")
+    def _order(self) -> "MassGrid":
+        if self.stop < self.start:
+            raise ValueError(f"'stop' ({self.stop}) must not be below 'start' ({self.start})")
+        return self
+
+
+class LimitsConfig(_Strict):
+    """``limits:`` — frequentist scans."""
+
+    masses_GeV: Union[MassGrid, list[float]] = Field(default_factory=lambda: MassGrid(start=0.005, stop=1.0e4, num=60))
+    delta_chi2: float = Field(4.0, gt=0)
+    cls_level: float = Field(0.95, gt=0, lt=1)
+    processes: int | None = Field(None, ge=1)
+
+    @field_validator("masses_GeV")
+    @classmethod
+    def _positive(cls, v):
+        if isinstance(v, list):
+            if not v:
+                raise ValueError("the mass list is empty")
+            if any(m <= 0 for m in v):
+                raise ValueError(f"masses must be positive (got {v})")
+        return v
+
+    def mass_grid(self) -> np.ndarray:
+        """Masses [GeV]: the list as given, or ``num`` log-spaced points from ``start`` to ``stop``."""
+        m = self.masses_GeV
+        if isinstance(m, list):
+            return np.asarray(m, dtype=float)
+        return np.geomspace(m.start, m.stop, m.num)
+
+
+class CompareConfig(_Strict):
+    """``compare:`` — charge assignments compared by Bayes factors (first one is the reference)."""
+
+    models: list[str] = Field(default_factory=list)
+
+
+class OutputConfig(_Strict):
+    dir: str = "results/run"
+
+
+class RunConfig(_Strict):
+    """A validated run config (see module docstring)."""
+
+    schema_version: Literal[1] = 1
+    name: str = "run"
+    model: ModelConfig
+    parameters: dict[str, ParameterConfig]
+    likelihoods: list[DatasetRef] = Field(default_factory=list)
+    priors: list[DatasetRef] = Field(default_factory=list)
+    sampler: SamplerConfig = Field(default_factory=SamplerConfig)
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    compare: CompareConfig = Field(default_factory=CompareConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @field_validator("likelihoods", "priors", mode="before")
+    @classmethod
+    def _refs(cls, v):
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            raise ValueError("must be a list of dataset ids or {id:, options:} mappings")
+        return [{"id": x} if isinstance(x, str) else x for x in v]
+
+    # ------------------------------------------------------------------------------------------------
+    def theory_spec(self, charges: str | dict | None = None) -> TheorySpec:
+        """The :class:`TheorySpec` of this run (optionally with other charges, for ``compare``)."""
+        m = self.model
+        ca = parse_charges(charges) if charges is not None else m.charge_assignment()
+        eft = tuple(p for p in self.parameters if p in EFT_PARAMETERS) if m.type == "eft" else ()
+        return TheorySpec(mode=m.type, charges=ca, width_ratio=m.width_ratio, flavours=tuple(m.flavours), eft_parameters=eft)
+
+    def with_charges(self, charges: str) -> "RunConfig":
+        """A copy of this config with another charge assignment (u1 mode)."""
+        new = self.model_copy(deep=True)
+        new.model.charges = charges
+        return new
+
+    def resolved_dict(self) -> dict[str, Any]:
+        """Plain-data form (for ``config.yaml`` of a result folder and for resume comparisons)."""
+        d = self.model_dump(mode="json")
+        if isinstance(self.limits.masses_GeV, MassGrid):
+            d["limits"]["masses_GeV"] = self.model_dump(mode="json")["limits"]["masses_GeV"]
+        ca = self.model.charge_assignment()
+        if ca is not None:
+            d["model"]["charges_resolved"] = {k: str(v) for k, v in zip(("q", "e", "mu", "tau"), (ca.q, ca.e, ca.mu, ca.tau))}
+        return d
+
+
+# ----------------------------------------------------------------------------------------------------
+# YAML loading: a resolver for floats without a dot ("1e-3"), which YAML 1.1 reads as strings.
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def _loc_to_path(loc: tuple) -> str:
+    parts: list[str] = []
+    for x in loc:
+        if isinstance(x, int):
+            parts.append(f"[{x}]")
+        elif x in ("list[float]", "MassGrid") or "[" in str(x) and "]" in str(x) and "," in str(x):
+            continue  # union branch labels from pydantic
+        else:
+            parts.append(("." if parts else "") + str(x))
+    return "".join(parts)
+
+
+def _allowed_keys(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _explain(exc: ValidationError, raw: dict) -> ConfigError:
+    """The first validation error as a ConfigError naming the YAML path, with did-you-mean for extra keys."""
+    err = exc.errors()[0]
+    path = _loc_to_path(err["loc"])
+    if err["type"] == "extra_forbidden":
+        key = str(err["loc"][-1])
+        parent_loc = err["loc"][:-1]
+        model: Any = RunConfig
+        for part in parent_loc:
+            field = getattr(model, "model_fields", {}).get(part) if isinstance(part, str) else None
+            ann = field.annotation if field is not None else None
+            nxt = None
+            for cand in (ann, *getattr(ann, "__args__", ())):
+                if isinstance(cand, type) and issubclass(cand, BaseModel):
+                    nxt = cand
+                    break
+            if nxt is None:
+                break
+            model = nxt
+        allowed = _allowed_keys(model) if isinstance(model, type) and issubclass(model, BaseModel) else []
+        return ConfigError(f"unknown key {key!r}{did_you_mean(key, allowed)}; allowed here: {', '.join(allowed)}", path)
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        msg = "required key is missing"
+    return ConfigError(msg, path or None)
+
+
+def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
+    """Validate an already-parsed mapping into a :class:`RunConfig` and check physics-level consistency."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source} must be a YAML mapping of keys (schema_version, name, model, ...)")
+    try:
+        cfg = RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise _explain(exc, raw) from None
+    try:
+        spec = cfg.theory_spec()
+    except GlobalfitError as exc:
+        raise ConfigError(str(exc), "model.charges") from None
+    _check_parameters(cfg, spec)
+    return cfg
+
+
+def _check_parameters(cfg: RunConfig, spec: TheorySpec) -> None:
+    from globalfit.physics.theory import EFT_PARAMETERS as EFT
+
+    needed = spec.parameter_names
+    if cfg.model.type == "eft" and not needed:
+        raise ConfigError(f"eft mode needs at least one of {', '.join(EFT)}", "parameters")
+    for p in needed:
+        if p not in cfg.parameters:
+            raise ConfigError(f"the {cfg.model.type} model needs parameter {p!r} (a prior or a fixed value)", "parameters")
+    theory_like = {"gprime", "mass_GeV", "epsilon", *EFT}
+    for name, par in cfg.parameters.items():
+        if name in theory_like and name not in needed:
+            raise ConfigError(f"parameter {name!r} is not used by the {cfg.model.type} model (it reads {', '.join(needed)})",
+                              f"parameters.{name}")
+        if name not in theory_like and "." not in name:
+            raise ConfigError(
+                f"unknown parameter {name!r}{did_you_mean(name, [*needed])}; theory parameters are {', '.join(needed)} "
+                f"and nuisances are written '<dataset id>.<name>'",
+                f"parameters.{name}",
+            )
+        if name in ("gprime", "mass_GeV"):
+            lo = par.value if par.fixed else par.lower
+            if par.prior != "normal" and lo is not None and lo <= 0:
+                raise ConfigError(f"{name} must be positive (got {lo})", f"parameters.{name}.{'value' if par.fixed else 'lower'}")
+    for sec in ("likelihoods", "priors"):
+        ids = [r.id for r in getattr(cfg, sec)]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ConfigError(f"dataset {sorted(dup)[0]!r} is listed twice", sec)
+    if not cfg.likelihoods and not cfg.priors:
+        raise ConfigError("no likelihoods or priors: a fit needs at least one dataset", "likelihoods")
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate a run config.
+
+    Raises
+    ------
+    ConfigError
+        For a missing file, a YAML syntax error (with line and column), or an invalid key or value (with its path).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"run config {path} does not exist")
+    try:
+        raw = yaml.load(path.read_text(), Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path} is not valid YAML{where}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    return parse_config(raw, str(path))
+
+
+def check_datasets(cfg: RunConfig, catalogue=None) -> None:
+    """Check that every likelihood and prior id exists in the catalogue (data files verified)."""
+    from globalfit.catalogue import Catalogue
+
+    cat = catalogue or Catalogue()
+    for sec in ("likelihoods", "priors"):
+        for i, ref in enumerate(getattr(cfg, sec)):
+            try:
+                cat.get(ref.id, sec)
+            except ConfigError as exc:
+                raise ConfigError(str(exc).split(": ", 1)[-1], f"{sec}[{i}]") from None
