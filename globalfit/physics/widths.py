@@ -12,9 +12,9 @@ Hadronic decays below 2 GeV
 Perturbative quark final states are not physical near the hadronic thresholds. We keep the partonic
 formula but open the light-quark channels only where a hadronic final state exists for a vector coupled to
 baryon number (an isoscalar, omega/phi-like current): u and d above the three-pion threshold 3 m_pi
-(omega -> pi+ pi- pi0), s above the kaon-pair threshold 2 m_K, c and b at the open-flavour thresholds
-2 m_D, 2 m_B. Below 3 m_pi the hadronic width is set to zero (Z' -> pi0 gamma is neglected; it is
-O(alpha) suppressed). This is an approximation: resonance shapes (omega, phi) are not modelled, so
+(omega -> pi+ pi- pi0), s above the kaon-pair threshold 2 m_K. Below 3 m_pi the hadronic width is set to
+zero (Z' -> pi0 gamma is neglected; it is O(alpha) suppressed). c, b and t open at 2 m_q with the quark
+masses of :data:`~globalfit.physics.constants.QUARK_MASSES` through the velocity factor of eq. (1.7). This is an approximation: resonance shapes (omega, phi) are not modelled, so
 branching fractions between 0.4 and 2 GeV are uncertain at the tens-of-per-cent level; above 2 GeV the
 partonic result is used unchanged.
 """
@@ -30,17 +30,12 @@ from globalfit.physics.constants import LEPTON_MASSES, M_PI_CHARGED, M_PI0, QUAR
 from globalfit.tensor import math_of
 
 M_K_CHARGED = 0.493677  # PDG [GeV]
-M_D0 = 1.86484  # PDG [GeV]
-M_B_CHARGED = 5.27934  # PDG [GeV]
 
 #: Hadronic thresholds [GeV] below which a quark channel is closed (see module docstring).
 HADRONIC_THRESHOLDS = {
     "u": 2 * M_PI_CHARGED + M_PI0,
     "d": 2 * M_PI_CHARGED + M_PI0,
     "s": 2 * M_K_CHARGED,
-    "c": 2 * M_D0,
-    "b": 2 * M_B_CHARGED,
-    "t": 2 * QUARK_MASSES["t"],
 }
 
 QUARKS = ("u", "d", "s", "c", "b", "t")
@@ -89,9 +84,11 @@ def partial_widths(charges: ChargeAssignment, gprime: Any, mass: Any) -> dict[st
     out: dict[str, Any] = {}
     for f in QUARKS:
         w = fermion_width(mass, gprime * float(charges.q), QUARK_MASSES[f], 3.0)
-        out[f] = m.switch(mass > HADRONIC_THRESHOLDS[f], w, 0.0) if m is not np else np.where(
-            np.asarray(mass) > HADRONIC_THRESHOLDS[f], w, 0.0
-        )
+        if f in HADRONIC_THRESHOLDS:
+            w = m.switch(mass > HADRONIC_THRESHOLDS[f], w, 0.0) if m is not np else np.where(
+                np.asarray(mass) > HADRONIC_THRESHOLDS[f], w, 0.0
+            )
+        out[f] = w
     for f in CHARGED_LEPTONS:
         out[f] = fermion_width(mass, gprime * float(charges.lepton(f)), LEPTON_MASSES[f], 1.0)
     for f in NEUTRINOS:
