@@ -10,6 +10,14 @@ Three modes (``model.type`` in the run config):
     ``eps = g_nu g_q / (2 sqrt(2) G_F M^2)`` (note the 2 relative to the U(1)' normalisation of paper 002:
     each paper is followed in its own mode), eps^u = eps^d = eps at q^2 = 0, with the propagator
     M^2/(q^2 + M^2) at finite momentum transfer. Free parameters ``epsilon`` and ``mass_GeV``.
+
+    Normalisation caveat: paper 000 writes its operators as -2 sqrt(2) G_F eps (nubar gamma P_L nu)(fbar gamma P_Y f)
+    (its eq. 2.1), so for L = R couplings its eq. 2.4 is the coefficient of each chirality; under paper 002's
+    eq. 1.1-1.2 (eps^V = eps^L + eps^R) the same couplings g_nu g_q would give eps^V = g_nu g_q/(sqrt(2) G_F M^2),
+    twice eq. 2.4. Like papers 000 and 001, which confront this eps with COHERENT and oscillation bounds on
+    eps^V directly, we pass ``epsilon`` to the low-energy components as eps^V, and use eq. 2.4 only to turn it
+    into the coupling product that sets LHC rates. A simplified-mode epsilon and a u1-mode g' are therefore
+    related through paper 000's normalisation, not paper 002's.
 ``eft``
     Contact NSI: free parameters ``eps_u_ee``, ``eps_d_mumu``, ... (any subset; the others are zero),
     independent of q^2.
