@@ -1,0 +1,38 @@
+"""The one place that talks to ArviZ's data API (it moved between 0.x and 1.x): build, write, read, summarise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+
+def from_draws(posterior: Mapping[str, np.ndarray], log_likelihood: Mapping[str, np.ndarray],
+               sample_stats: Mapping[str, np.ndarray] | None = None, attrs: dict | None = None):
+    """InferenceData from arrays shaped (chain, draw)."""
+    import arviz as az
+
+    idata = az.from_dict(posterior=dict(posterior), log_likelihood=dict(log_likelihood),
+                         sample_stats=dict(sample_stats) if sample_stats else None)
+    if attrs:
+        for group in ("posterior",):
+            getattr(idata, group).attrs.update({k: str(v) for k, v in attrs.items()})
+    return idata
+
+
+def save(idata, path: Path) -> None:
+    idata.to_netcdf(str(path))
+
+
+def load(path: Path):
+    import arviz as az
+
+    return az.from_netcdf(str(path))
+
+
+def summary(idata, var_names=None, nuts: bool = False):
+    """pandas summary: mean, sd, HDI, and for MCMC R-hat, ESS and MCSE."""
+    import arviz as az
+
+    return az.summary(idata, var_names=var_names, kind="all" if nuts else "stats", hdi_prob=0.95)

@@ -1,0 +1,125 @@
+"""Nested sampling with dynesty through the compiled log-likelihood and the prior transform of the same priors.
+
+Checkpoints are written every ``sampler.checkpoint_every_s`` seconds to ``<out>.partial/`` (next to the result
+folder, which is only created at the end). ``resume=True`` continues from there and refuses a checkpoint written
+for a different resolved config. SIGTERM stops the run after the next iteration with the checkpoint in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from globalfit.errors import InferenceError
+
+LOG = logging.getLogger("globalfit.nested")
+CHECKPOINT = "dynesty.save"
+CONFIG = "config.yaml"
+
+
+class LogLike:
+    """Picklable log-likelihood: sum of the component terms at a sampling-space vector."""
+
+    def __init__(self, fit):
+        self.fit = fit
+
+    def __call__(self, x: np.ndarray) -> float:
+        v = float(np.sum(self.fit.compiled("terms")(np.asarray(x, dtype=float))))
+        return v if np.isfinite(v) else -1e300
+
+
+class PriorTransform:
+    """Picklable prior transform (unit cube -> sampling space)."""
+
+    def __init__(self, fit):
+        self.fit = fit
+
+    def __call__(self, u: np.ndarray) -> np.ndarray:
+        return self.fit.prior_transform(u)
+
+
+def _comparable(d: dict) -> dict:
+    d = dict(d)
+    for k in ("versions", "output"):
+        d.pop(k, None)
+    return d
+
+
+def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, print_progress: bool | None = None):
+    """Run dynesty; return its results object.
+
+    Parameters
+    ----------
+    fit
+        :class:`globalfit.model.Fit`.
+    partial_dir
+        Folder for the checkpoint (created).
+    resolved
+        Resolved config (compared on resume).
+    resume
+        Continue from ``partial_dir`` if a checkpoint is there.
+    """
+    import dynesty
+
+    s = fit.cfg.sampler
+    partial_dir = Path(partial_dir)
+    ckpt = partial_dir / CHECKPOINT
+    if print_progress is None:
+        print_progress = sys.stderr.isatty()
+    if resume:
+        if not ckpt.is_file():
+            raise InferenceError(f"--resume: no checkpoint in {partial_dir}; run without --resume to start afresh.")
+        old = yaml.safe_load((partial_dir / CONFIG).read_text())
+        if _comparable(old) != _comparable(resolved):
+            raise InferenceError(f"--resume: the checkpoint in {partial_dir} was written for a different config; "
+                                 "rerun without --resume (or with --force) to start afresh.")
+        sampler = dynesty.NestedSampler.restore(str(ckpt))
+        LOG.info("resumed nested sampling from %s (iteration %d)", ckpt, sampler.it)
+    else:
+        partial_dir.mkdir(parents=True, exist_ok=True)
+        (partial_dir / CONFIG).write_text(yaml.safe_dump(resolved, sort_keys=False))
+        sampler = dynesty.NestedSampler(
+            LogLike(fit), PriorTransform(fit), len(fit.free), nlive=s.nlive, bound=s.bound, sample=s.sample,
+            rstate=np.random.default_rng(s.seed),
+        )
+    stop = {"flag": False}
+
+    def on_term(signum, frame):  # finish the current iteration; the periodic checkpoint is usable
+        stop["flag"] = True
+        raise KeyboardInterrupt
+
+    old_handler = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
+    try:
+        sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=print_progress,
+                           checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
+    except KeyboardInterrupt:
+        try:
+            sampler.save(str(ckpt))
+        except Exception:  # noqa: BLE001 - the periodic checkpoint is still there
+            pass
+        raise InferenceError(f"nested sampling interrupted; resume with --resume (checkpoint in {partial_dir}).") from None
+    finally:
+        if old_handler is not None:
+            signal.signal(signal.SIGTERM, old_handler)
+    return sampler.results
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def equal_weight_draws(results, seed: int) -> np.ndarray:
+    """Posterior draws with equal weights (systematic resampling of the weighted dead points)."""
+    from dynesty.utils import resample_equal
+
+    w = np.exp(results.logwt - results.logz[-1])
+    w /= w.sum()
+    return resample_equal(results.samples, w, rstate=np.random.default_rng(seed))

@@ -1,0 +1,72 @@
+"""Result folders: staged in a temporary sibling folder and renamed into place, never half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from globalfit.errors import OutputExistsError
+
+
+@contextlib.contextmanager
+def staged_folder(out_dir: Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder next to ``out_dir``; on success it replaces ``out_dir`` atomically.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``out_dir`` exists and ``force`` is False (checked before any work is done).
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not force:
+        raise OutputExistsError(f"{out_dir} exists already; use --force to replace it or --out to choose another folder.")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        yield tmp
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            os.replace(out_dir, old)
+            os.replace(tmp, out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def versions() -> dict[str, str]:
+    """Versions of globalfit and the libraries that determine its numbers."""
+    out = {}
+    for pkg in ("globalfit", "numpy", "scipy", "pymc", "pytensor", "arviz", "dynesty"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def resolved_config(cfg, fit=None, extra: dict | None = None) -> dict:
+    """The run's config as written to ``config.yaml``: resolved keys, versions, data checksums, seed."""
+    d = cfg.resolved_dict()
+    d["versions"] = versions()
+    if fit is not None:
+        d["data_checksums"] = {c.id: c.entry.checksums() for c in fit.components}
+        if fit.dropped:
+            d["dropped_datasets"] = dict(fit.dropped)
+    d["seed"] = cfg.sampler.seed
+    if extra:
+        d.update(extra)
+    return d
+
+
+def write_yaml(path: Path, data: dict) -> None:
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))

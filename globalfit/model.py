@@ -1,0 +1,345 @@
+"""From a run config to one set of likelihood graphs: the PyMC model (NUTS), the compiled log-density (nested
+sampling, frequentist scans) and the point evaluation behind ``globalfit evaluate``.
+
+Parameters are sampled in a *sampling space*: log10 of log-uniform parameters, the value itself otherwise. A
+:class:`Fit` holds the components and the free parameters; :meth:`Fit.terms` builds every component's
+log-likelihood from a mapping of PyTensor scalars, and is the single source of all compiled functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from globalfit.catalogue import Catalogue
+from globalfit.components import component_class
+from globalfit.components.base import Component
+from globalfit.config import ParameterConfig, RunConfig
+from globalfit.errors import ConfigError, PhysicsError
+from globalfit.physics.theory import TheorySpec
+
+LOG = logging.getLogger("globalfit.model")
+# PyTensor warns once per process when numpy's BLAS is not linked; our graphs are tiny, so it does not matter.
+warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS installation")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A model parameter.
+
+    Attributes
+    ----------
+    name
+        ``gprime``, ``mass_GeV``, ``epsilon``, ``eps_u_ee``... or ``<component id>.<nuisance>``.
+    prior
+        ``log-uniform``, ``uniform``, ``normal`` or ``fixed``.
+    lower, upper, mu, sigma, value
+        Prior settings (``lower``/``upper`` truncate a normal prior when given).
+    """
+
+    name: str
+    prior: str
+    lower: float | None = None
+    upper: float | None = None
+    mu: float | None = None
+    sigma: float | None = None
+    value: float | None = None
+
+    @property
+    def free(self) -> bool:
+        return self.prior != "fixed"
+
+    @property
+    def sampling_name(self) -> str:
+        """Name in sampling space (``log10_gprime`` for a log-uniform gprime)."""
+        return f"log10_{self.name}" if self.prior == "log-uniform" else self.name
+
+    def to_physical(self, x: Any) -> Any:
+        """Sampling-space value -> physical value."""
+        return 10.0**x if self.prior == "log-uniform" else x
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        """Unit-cube coordinate -> sampling-space value (the prior transform of nested sampling)."""
+        from scipy import stats
+
+        if self.prior == "log-uniform":
+            lo, hi = np.log10(self.lower), np.log10(self.upper)
+            return lo + u * (hi - lo)
+        if self.prior == "uniform":
+            return self.lower + u * (self.upper - self.lower)
+        a = -np.inf if self.lower is None else (self.lower - self.mu) / self.sigma
+        b = np.inf if self.upper is None else (self.upper - self.mu) / self.sigma
+        return stats.truncnorm.ppf(u, a, b, loc=self.mu, scale=self.sigma)
+
+    def log_prior_density(self, x: Any) -> Any:
+        """Log prior density in sampling space up to a constant (used by frequentist penalties for normal priors)."""
+        if self.prior == "normal":
+            return -0.5 * ((x - self.mu) / self.sigma) ** 2
+        return 0.0 * x
+
+    def sampling_bounds(self) -> tuple[float, float]:
+        """Bounds in sampling space (for optimisers)."""
+        if self.prior == "log-uniform":
+            return float(np.log10(self.lower)), float(np.log10(self.upper))
+        if self.prior == "uniform":
+            return float(self.lower), float(self.upper)
+        lo = self.lower if self.lower is not None else self.mu - 10 * self.sigma
+        hi = self.upper if self.upper is not None else self.mu + 10 * self.sigma
+        return float(lo), float(hi)
+
+
+def _parameter(name: str, pc: ParameterConfig) -> Parameter:
+    if pc.fixed:
+        return Parameter(name, "fixed", value=pc.value)
+    return Parameter(name, pc.prior, pc.lower, pc.upper, pc.mu, pc.sigma)
+
+
+class Fit:
+    """Components and parameters of a run; builds and compiles the likelihood graphs.
+
+    Parameters
+    ----------
+    cfg
+        Validated run config.
+    catalogue
+        Dataset catalogue (default: the installed one).
+    charges
+        Override of the charge assignment (model comparison).
+    """
+
+    def __init__(self, cfg: RunConfig, catalogue: Catalogue | None = None, charges: str | None = None):
+        self.cfg = cfg
+        self.theory: TheorySpec = cfg.theory_spec(charges)
+        cat = catalogue or Catalogue()
+        self.components: list[Component] = []
+        self.dropped: dict[str, str] = {}
+        for section in ("likelihoods", "priors"):
+            for ref in getattr(cfg, section):
+                entry = cat.get(ref.id, section)
+                cls = component_class(entry.kind)
+                if self.theory.mode not in cls.modes:
+                    raise ConfigError(f"dataset {ref.id!r} does not support the {self.theory.mode} model "
+                                      f"(supports: {', '.join(cls.modes)})", section)
+                comp = cls(entry, self.theory, ref.options)
+                ok, why = comp.is_sensitive()
+                if not ok:
+                    LOG.info("%s: dropped (%s)", ref.id, why)
+                    self.dropped[ref.id] = why
+                    continue
+                self.components.append(comp)
+        if not self.components:
+            raise ConfigError("no dataset of this run is sensitive to the model: " + "; ".join(self.dropped.values()),
+                              "likelihoods")
+        # parameters: theory parameters from the config, then nuisances (config may override their priors)
+        params: dict[str, Parameter] = {}
+        for name in self.theory.parameter_names:
+            params[name] = _parameter(name, cfg.parameters[name])
+        nuisance_names = set()
+        for comp in self.components:
+            for np_ in comp.nuisance_priors():
+                full = f"{comp.id}.{np_.name}"
+                nuisance_names.add(full)
+                params[full] = (_parameter(full, cfg.parameters[full]) if full in cfg.parameters else
+                                Parameter(full, "normal", np_.lower, np_.upper, np_.mu, np_.sigma))
+        for name in cfg.parameters:
+            if "." in name and name not in nuisance_names:
+                raise ConfigError(f"{name!r} is not a nuisance parameter of this run's datasets "
+                                  f"(they are: {', '.join(sorted(nuisance_names)) or 'none'})", f"parameters.{name}")
+        self.parameters: list[Parameter] = list(params.values())
+        self.free: list[Parameter] = [p for p in self.parameters if p.free]
+        if not self.free:
+            raise ConfigError("every parameter is fixed: nothing to fit", "parameters")
+        self._compiled: dict[str, Any] = {}
+        self._check_dependencies()
+
+    # -- graphs -------------------------------------------------------------------------------------------
+    @property
+    def component_ids(self) -> list[str]:
+        return [c.id for c in self.components]
+
+    @property
+    def free_names(self) -> list[str]:
+        """Free parameters in sampling space order."""
+        return [p.sampling_name for p in self.free]
+
+    def physical_values(self, sampling: Mapping[str, Any]) -> dict[str, Any]:
+        """Sampling-space values (by parameter name) -> physical values for all parameters (fixed included)."""
+        out: dict[str, Any] = {}
+        for p in self.parameters:
+            out[p.name] = p.to_physical(sampling[p.name]) if p.free else p.value
+        return out
+
+    def terms(self, values: Mapping[str, Any]) -> list[Any]:
+        """Per-component log-likelihood (no nuisance pulls) at physical ``values`` (floats or tensors)."""
+        point = self.theory.point({k: values[k] for k in self.theory.parameter_names})
+        out = []
+        for comp in self.components:
+            prefix = comp.id + "."
+            nuis = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
+            out.append(comp.log_likelihood(point, nuis))
+        return out
+
+    def _scalars(self):
+        import pytensor.tensor as pt
+
+        return [pt.dscalar(p.sampling_name) for p in self.free]
+
+    def _graph(self):
+        import pytensor.tensor as pt
+
+        xs = self._scalars()
+        values = self.physical_values({p.name: x for p, x in zip(self.free, xs)})
+        terms = [pt.as_tensor_variable(t).astype("float64") for t in self.terms(values)]
+        pulls = [p.log_prior_density(x) for p, x in zip(self.free, xs) if p.prior == "normal"]
+        pull = pt.sum(pt.stack(pulls)) if pulls else pt.constant(0.0)
+        return xs, terms, pull
+
+    def _check_dependencies(self) -> None:
+        try:
+            from pytensor.graph.traversal import graph_inputs
+        except ImportError:  # pytensor < 2.36
+            from pytensor.graph.basic import graph_inputs
+
+        xs, terms, _ = self._graph()
+        used: set[str] = set()
+        for comp, term in zip(self.components, terms):
+            names = {v.name for v in graph_inputs([term]) if v in xs}
+            if not names:
+                raise PhysicsError(f"dataset {comp.id!r} does not depend on any sampled parameter "
+                                   f"({', '.join(self.free_names)}): fix nothing it reads, or drop it")
+            used |= names
+        unused = [p.sampling_name for p in self.free if p.sampling_name not in used and p.prior != "normal"]
+        unused += [p.sampling_name for p in self.free if p.prior == "normal" and "." not in p.name and p.sampling_name not in used]
+        if unused:
+            raise PhysicsError(f"parameter(s) {', '.join(unused)} are read by no dataset of this run")
+
+    def compiled(self, what: str = "terms"):
+        """Compiled numpy functions of the sampling-space vector.
+
+        ``terms``: x -> array of per-component log-likelihoods; ``total``: x -> (sum of terms + nuisance pulls,
+        gradient) for optimisers.
+        """
+        if what in self._compiled:
+            return self._compiled[what]
+        import pytensor
+        import pytensor.tensor as pt
+
+        xs, terms, pull = self._graph()
+        vec = pt.dvector("x")
+        givens = {x: vec[i] for i, x in enumerate(xs)}
+        if what == "terms":
+            fn = pytensor.function([vec], pt.stack(terms), givens=givens, on_unused_input="ignore")
+        elif what == "total":
+            total = pt.sum(pt.stack(terms)) + pull
+            grad = pytensor.grad(total, xs, disconnected_inputs="ignore")
+            fn = pytensor.function([vec], [total, pt.stack(grad)], givens=givens, on_unused_input="ignore")
+        else:
+            raise ValueError(what)
+        self._compiled[what] = fn
+        return fn
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_compiled"] = {}  # compiled functions are rebuilt in each process
+        return state
+
+    def vector(self, sampling: Mapping[str, float]) -> np.ndarray:
+        """Sampling-space vector from a mapping by parameter name."""
+        return np.array([float(sampling[p.name]) for p in self.free])
+
+    def prior_transform(self, u: np.ndarray) -> np.ndarray:
+        """Unit cube -> sampling space (for dynesty)."""
+        return np.array([p.from_unit(ui) for p, ui in zip(self.free, u)], dtype=float)
+
+    # -- PyMC ---------------------------------------------------------------------------------------------
+    def pymc_model(self):
+        """The PyMC model: priors in sampling space, one ``pm.Potential`` per component named by its id."""
+        import pymc as pm
+
+        with pm.Model() as model:
+            samp: dict[str, Any] = {}
+            for p in self.free:
+                if p.prior in ("log-uniform", "uniform"):
+                    lo, hi = p.sampling_bounds()
+                    samp[p.name] = pm.Uniform(p.sampling_name, lo, hi)
+                elif p.lower is not None or p.upper is not None:
+                    samp[p.name] = pm.TruncatedNormal(p.sampling_name, mu=p.mu, sigma=p.sigma, lower=p.lower, upper=p.upper)
+                else:
+                    samp[p.name] = pm.Normal(p.sampling_name, mu=p.mu, sigma=p.sigma)
+            values = self.physical_values(samp)
+            for p in self.free:
+                if p.prior == "log-uniform":
+                    pm.Deterministic(p.name, values[p.name])
+            for comp, term in zip(self.components, self.terms(values)):
+                pm.Potential(comp.id, term)
+        return model
+
+    # -- derived quantities ---------------------------------------------------------------------------------
+    def derived(self, physical: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Derived quantities per draw: eps^{p+n}_aa at q^2 = 0, M/g' and BR(Z' -> mu mu, nu nu) (u1 mode)."""
+        out: dict[str, np.ndarray] = {}
+        point = self.theory.point({k: np.asarray(physical[k]) for k in self.theory.parameter_names})
+        for a in ("e", "mu", "tau"):
+            val = np.broadcast_to(np.asarray(point.eps("p+n", a), dtype=float), np.shape(physical[self.theory.parameter_names[0]]))
+            out[f"eps_pn_{a}{a}"] = np.array(val)
+        if self.theory.mode == "u1":
+            out["mass_over_gprime_GeV"] = np.asarray(physical["mass_GeV"]) / np.asarray(physical["gprime"])
+            br = point.branching_fractions()
+            out["br_mumu"] = np.asarray(br["mu"], dtype=float)
+            out["br_invisible"] = np.asarray(br["neutrinos"], dtype=float)
+        return out
+
+
+def evaluate_point(cfg: RunConfig, at: dict[str, float]):
+    """Per-component chi^2 and nuisance pulls at a parameter point (``globalfit evaluate``).
+
+    Theory parameters must be given (physical values); nuisances not given are profiled (the combined chi^2 is
+    minimised over them). chi^2 is -2 log L of each component; ``pull`` is (value - mu)/sigma for nuisances.
+    """
+    import pandas as pd
+    from scipy.optimize import minimize
+
+    fit = Fit(cfg)
+    known = {p.name for p in fit.parameters}
+    unknown = [k for k in at if k not in known]
+    if unknown:
+        raise ConfigError(f"unknown parameter {unknown[0]!r} in --at; this run has {', '.join(sorted(known))}")
+    for p in fit.free:
+        if "." not in p.name and p.name not in at:
+            raise ConfigError(f"--at must give {p.name} (theory parameters: {', '.join(fit.theory.parameter_names)})")
+        if p.name in at and p.prior == "log-uniform" and at[p.name] <= 0:
+            raise PhysicsError(f"{p.name} must be positive, got {at[p.name]}")
+    sampling = {}
+    for p in fit.free:
+        if p.name in at:
+            sampling[p.name] = np.log10(at[p.name]) if p.prior == "log-uniform" else at[p.name]
+        else:
+            sampling[p.name] = p.mu if p.prior == "normal" else 0.5 * sum(p.sampling_bounds())
+    prof = [i for i, p in enumerate(fit.free) if p.name not in at]
+    x0 = fit.vector(sampling)
+    if prof:
+        total = fit.compiled("total")
+
+        def nll(y):
+            x = x0.copy()
+            x[prof] = y
+            v, g = total(x)
+            return -float(v), -np.asarray(g)[prof]
+
+        res = minimize(nll, x0[prof], jac=True, method="L-BFGS-B", bounds=[fit.free[i].sampling_bounds() for i in prof])
+        x0[prof] = res.x
+    terms = fit.compiled("terms")(x0)
+    rows = [{"component": cid, "chi2": -2.0 * float(t), "parameter": "", "value": np.nan, "pull": np.nan}
+            for cid, t in zip(fit.component_ids, terms)]
+    for p, x in zip(fit.free, x0):
+        if p.prior == "normal":
+            rows.append({"component": p.name.split(".")[0], "chi2": ((x - p.mu) / p.sigma) ** 2, "parameter": p.name,
+                         "value": float(x), "pull": (x - p.mu) / p.sigma})
+    rows.append({"component": "combined", "chi2": sum(r["chi2"] for r in rows), "parameter": "", "value": np.nan, "pull": np.nan})
+    for cid, why in fit.dropped.items():
+        rows.append({"component": cid, "chi2": 0.0, "parameter": f"(dropped: {why})", "value": np.nan, "pull": np.nan})
+    return pd.DataFrame(rows)
