@@ -117,6 +117,9 @@ class Fit:
         cat = catalogue or Catalogue()
         self.components: list[Component] = []
         self.dropped: dict[str, str] = {}
+        self.insensitive: dict[str, str] = {}
+        #: log-likelihood of the dropped (parameter-independent) datasets, added to evidences
+        self.constant_loglike = 0.0
         for section in ("likelihoods", "priors"):
             for ref in getattr(cfg, section):
                 entry = cat.get(ref.id, section)
@@ -126,8 +129,15 @@ class Fit:
                                       f"(supports: {', '.join(cls.modes)})", section)
                 comp = cls(entry, self.theory, ref.options)
                 ok, why = comp.is_sensitive()
-                if not ok:
-                    LOG.info("%s: dropped (%s)", ref.id, why)
+                if not ok and comp.nuisance_priors():
+                    # still part of the data: its likelihood constrains its own nuisances and enters the evidence
+                    LOG.info("%s: kept for its nuisance parameters only (%s)", ref.id, why)
+                    self.insensitive[ref.id] = why
+                elif not ok:
+                    # a constant: dropped from the graphs, its value added to the evidence (so that models with
+                    # and without sensitivity are compared on the same data)
+                    self.constant_loglike += float(comp.log_likelihood(self.theory.point(self._null_point()), {}))
+                    LOG.info("%s: no sensitivity, constant contribution (%s)", ref.id, why)
                     self.dropped[ref.id] = why
                     continue
                 self.components.append(comp)
@@ -155,6 +165,10 @@ class Fit:
             raise ConfigError("every parameter is fixed: nothing to fit", "parameters")
         self._compiled: dict[str, Any] = {}
         self._check_dependencies()
+
+    def _null_point(self) -> dict[str, float]:
+        """Theory parameters of the Standard Model limit (no NSI): zero coupling."""
+        return {name: (1.0 if name == "mass_GeV" else 0.0) for name in self.theory.parameter_names}
 
     # -- graphs -------------------------------------------------------------------------------------------
     @property

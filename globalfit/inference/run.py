@@ -67,7 +67,9 @@ def run_fit(cfg, out_dir: Path, *, resume: bool = False, force: bool = False, st
         partial = partial_dir_for(out_dir)
         results = run_nested(fit, partial, resolved, resume=resume)
         draws = equal_weight_draws(results, cfg.sampler.seed)[None, ...]
-        evidence = {"log_evidence": float(results.logz[-1]), "log_evidence_err": float(results.logzerr[-1]),
+        evidence = {"log_evidence": float(results.logz[-1]) + fit.constant_loglike,
+                    "log_evidence_err": float(results.logzerr[-1]),
+                    "constant_loglike_of_insensitive_datasets": fit.constant_loglike,
                     "niter": int(results.niter), "ncall": int(np.sum(results.ncall)), "nlive": cfg.sampler.nlive,
                     "seed": cfg.sampler.seed, "resumed": bool(resume)}
     else:
