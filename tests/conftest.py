@@ -1,0 +1,40 @@
+"""Shared fixtures: paths, the shared reference folder (skip with a reason when absent), small run configs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GLOBALFIT_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture()
+def shared_reference() -> Path:
+    """../shared/reference, or skip: tests that re-derive numbers from the raw releases need it."""
+    ref = SHARED / "reference"
+    if not ref.is_dir():
+        pytest.skip(f"shared reference material not found at {ref} (set GLOBALFIT_SHARED)")
+    return ref
+
+
+def quickstart_raw() -> dict:
+    return yaml.safe_load((ROOT / "runs" / "quickstart.yaml").read_text())
+
+
+@pytest.fixture()
+def write_config(tmp_path):
+    """Write a run config (mapping, merged over the quickstart) and return its path."""
+
+    def _write(changes: dict, name: str = "run.yaml") -> Path:
+        raw = quickstart_raw()
+        raw.update(changes)
+        raw.setdefault("output", {})["dir"] = str(tmp_path / "out")
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(raw))
+        return path
+
+    return _write
