@@ -164,3 +164,53 @@ def build_kernel(
             key = (iso.name, flav)
             kern.kernels[key] = kern.kernels.get(key, 0.0) + mat
     return kern
+
+
+def direct_counts(
+    isotopes: list[tuple[Isotope, float]],
+    fluence_per_flavour: float,
+    bin_edges_keV: np.ndarray,
+    efficiency: np.ndarray,
+    time_fractions: Mapping[str, float],
+    eps: Callable[[str, str, float], float],
+    form_factor: str = "klein-nystrand",
+    radiative: bool = False,
+    end_point: float = E_MAX_DELAYED,
+) -> np.ndarray:
+    """Counts per recoil bin by direct adaptive integration (scipy ``quad`` over E_r and E_nu), point by point.
+
+    A slow, independent reference for :func:`build_kernel` (tests and benchmarks): no precomputation, the q^2
+    dependence of eps evaluated inside the integrand. ``efficiency`` is per bin.
+    """
+    from scipy.integrate import quad
+
+    ff = FORM_FACTORS[form_factor]
+    g_p, g_n = nucleon_couplings(radiative)
+    edges = np.asarray(bin_edges_keV, dtype=float) * 1e-6
+    out = np.zeros(len(edges) - 1)
+    for b in range(len(out)):
+        total = 0.0
+        for iso, n_targets in isotopes:
+            m = iso.mass_GeV
+
+            def rate(e_r, comp, flav):
+                q2 = 2.0 * m * e_r
+                qw = weak_charge(iso.Z, iso.N, eps("u", flav, q2), eps("d", flav, q2), g_p, g_n)
+                if comp == "nu_mu":
+                    xs = dsigma_dEr_unit_charge(np.array(e_r), np.array(E_PROMPT), iso, ff)
+                    return float(xs) * qw**2
+                e_min = np.sqrt(m * e_r / 2.0)
+                if e_min >= end_point:
+                    return 0.0
+                inner = quad(lambda e: float(delayed_spectrum(comp, np.array(e), end_point)
+                                             * dsigma_dEr_unit_charge(np.array(e_r), np.array(e), iso, ff)),
+                             e_min, end_point, epsabs=0, epsrel=1e-9)[0]
+                return inner * qw**2
+
+            for comp, (flav, _) in COMPONENTS.items():
+                frac = time_fractions.get(comp, 0.0)
+                if frac:
+                    val = quad(rate, edges[b], edges[b + 1], args=(comp, flav), epsabs=0, epsrel=1e-8)[0]
+                    total += frac * n_targets * val
+        out[b] = total * efficiency[b] * fluence_per_flavour * GEV2_TO_CM2
+    return out
