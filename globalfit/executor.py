@@ -55,12 +55,23 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
             results[i] = fn(x)
             _progress(progress, i + 1, n)
         return results
-    with ProcessPoolExecutor(max_workers=min(processes, n)) as pool:
+    with ProcessPoolExecutor(max_workers=min(processes, n), initializer=_single_threaded_blas) as pool:
         futs = {pool.submit(fn, x): i for i, x in enumerate(items)}
         for done, fut in enumerate(as_completed(futs), start=1):
             results[futs[fut]] = fut.result()
             _progress(progress, done, n)
     return results
+
+
+def _single_threaded_blas() -> None:
+    """Worker initialiser: one BLAS thread per process. Without it each worker's OpenBLAS spins up a thread per core and
+    two workers on two cores run 3-4 times slower than one (measured with benchmarks/bench_runs.py)."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+        pass
 
 
 def _progress(label: str | None, done: int, total: int) -> None:

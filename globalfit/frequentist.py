@@ -23,15 +23,23 @@ N_GRID = 60
 
 @dataclass
 class _Scan:
-    """Picklable scan job for one mass."""
+    """Picklable scan job for a chunk of masses (one chunk per worker, so each compiles the graphs once)."""
 
     fit: object
-    mass: float
+    masses: list[float]
     delta_chi2: float
     coupling_range: tuple[float, float]
 
     def __call__(self, _=None):
-        return scan_mass(self.fit, self.mass, self.delta_chi2, self.coupling_range)
+        rows = []
+        for m in self.masses:
+            rows.extend(scan_mass(self.fit, m, self.delta_chi2, self.coupling_range))
+        return rows
+
+
+def _chunks(items: list, n: int) -> list[list]:
+    """Split into n interleaved chunks (neighbouring masses cost alike, so interleaving balances the load)."""
+    return [items[i::n] for i in range(n) if items[i::n]]
 
 
 def _index(fit, name: str) -> int | None:
@@ -151,7 +159,7 @@ def run_limits(cfg, out_dir: Path, *, force: bool = False) -> Path:
     import pandas as pd
 
     from globalfit.errors import ConfigError
-    from globalfit.executor import parallel_map
+    from globalfit.executor import default_processes, parallel_map
     from globalfit.inference.output import resolved_config, staged_folder, write_yaml
     from globalfit.model import Fit
     from globalfit.plots import plot_limits
@@ -166,14 +174,18 @@ def run_limits(cfg, out_dir: Path, *, force: bool = False) -> Path:
     fit = Fit(cfg)
     crange = _coupling_range(cfg, fit)
     masses = cfg.limits.mass_grid()
-    jobs = [_Scan(fit, float(m), cfg.limits.delta_chi2, crange) for m in masses]
-    rows = [r for chunk in parallel_map(_call, jobs, cfg.limits.processes, progress="limits (masses done)") for r in chunk]
+    procs = cfg.limits.processes or default_processes()
+    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange) for chunk in _chunks([float(m) for m in masses], procs)]
+    LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(masses), len(fit.components), len(jobs))
+    rows = [r for chunk in parallel_map(_call, jobs, procs, progress="limits (chunks done)") for r in chunk]
     table = pd.DataFrame(rows)
     failed = table[~np.isfinite(table["upper"])]
     for _, r in failed.iterrows():
         LOG.info("no limit at M = %.4g GeV for %s: %s", r["mass_GeV"], r["component"], r["note"])
-    sub = masses[:: max(1, len(masses) // 12)]
-    bayes = {"mass_GeV": sub, "upper": np.array(parallel_map(_BayesJob(fit, crange), list(sub), cfg.limits.processes))}
+    sub = [float(m) for m in masses[:: max(1, len(masses) // 12)]]
+    bayes_chunks = parallel_map(_call, [_BayesJob(fit, crange, c) for c in _chunks(sub, procs)], procs)
+    by_mass = {m: u for chunk in bayes_chunks for m, u in chunk}
+    bayes = {"mass_GeV": np.array(sub), "upper": np.array([by_mass[m] for m in sub])}
     with staged_folder(out_dir, force=force) as tmp:
         table[["mass_GeV", "component", "method", "level", "parameter", "upper"]].to_csv(tmp / "limits.csv", index=False)
         pd.DataFrame({"mass_GeV": bayes["mass_GeV"], "parameter": fit.theory.coupling_name, "level": 0.95,
@@ -192,6 +204,7 @@ def _call(job):
 class _BayesJob:
     fit: object
     crange: tuple[float, float]
+    masses: list[float]
 
-    def __call__(self, mass):
-        return bayesian_upper_limit(self.fit, float(mass), self.crange)
+    def __call__(self, _=None):
+        return [(m, bayesian_upper_limit(self.fit, m, self.crange)) for m in self.masses]
