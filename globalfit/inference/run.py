@@ -31,8 +31,7 @@ def _posterior_arrays(fit, sampling: np.ndarray) -> tuple[dict, dict]:
         post[p.sampling_name] = sampling[..., i]
         if p.prior == "log-uniform":
             post[p.name] = 10.0 ** sampling[..., i]
-    physical = fit.physical_values({p.name: (10.0 ** sampling[..., i] if p.prior == "log-uniform" else sampling[..., i])
-                                    for i, p in enumerate(fit.free)})
+    physical = fit.physical_values({p.name: sampling[..., i] for i, p in enumerate(fit.free)})
     physical = {k: (np.full((nchain, ndraw), v) if np.ndim(v) == 0 else v) for k, v in physical.items()}
     for k, v in fit.derived(physical).items():
         post[k] = np.broadcast_to(v, (nchain, ndraw)).copy()
