@@ -60,10 +60,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     import yaml
 
-    from globalfit.config import check_datasets, load_config
-
-    cfg = load_config(args.run)
-    check_datasets(cfg)
+    cfg = _checked_config(args)
     spec = cfg.theory_spec()
     print(yaml.safe_dump(cfg.resolved_dict(), sort_keys=False), end="")
     extra = f" charges {spec.charges.expression()} (Q_q, Q_e, Q_mu, Q_tau) = {tuple(str(x) for x in (spec.charges.q, spec.charges.e, spec.charges.mu, spec.charges.tau))}" if spec.charges else ""
@@ -72,23 +69,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _checked_config(args: argparse.Namespace):
+    """The run config named on the command line, validated, with its datasets found and verified."""
     from globalfit.config import check_datasets, load_config
-    from globalfit.inference.run import run_fit
 
     cfg = load_config(args.run)
     check_datasets(cfg)
+    return cfg
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from globalfit.inference.run import run_fit
+
+    cfg = _checked_config(args)
     out = run_fit(cfg, _out_dir(cfg, args), resume=args.resume, force=args.force, strict=args.strict)
     print(f"results written to {out}")
     return 0
 
 
 def cmd_limits(args: argparse.Namespace) -> int:
-    from globalfit.config import check_datasets, load_config
     from globalfit.frequentist import run_limits
 
-    cfg = load_config(args.run)
-    check_datasets(cfg)
+    cfg = _checked_config(args)
     out = run_limits(cfg, _out_dir(cfg, args, "_limits"), force=args.force)
     print(f"limits written to {out}")
     return 0
@@ -96,10 +98,8 @@ def cmd_limits(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from globalfit.compare import run_compare
-    from globalfit.config import check_datasets, load_config
 
-    cfg = load_config(args.run)
-    check_datasets(cfg)
+    cfg = _checked_config(args)
     out = run_compare(cfg, _out_dir(cfg, args, "_compare"), force=args.force)
     print(f"model comparison written to {out}")
     return 0
@@ -107,11 +107,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     at = _parse_at(args.at)
-    from globalfit.config import check_datasets, load_config
     from globalfit.model import evaluate_point
 
-    cfg = load_config(args.run)
-    check_datasets(cfg)
+    cfg = _checked_config(args)
     table = evaluate_point(cfg, at)
     print(table.to_string(index=False))
     return 0
