@@ -88,10 +88,7 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
             LogLike(fit), PriorTransform(fit), len(fit.free), nlive=s.nlive, bound=s.bound, sample=s.sample,
             rstate=np.random.default_rng(s.seed),
         )
-    stop = {"flag": False}
-
-    def on_term(signum, frame):  # finish the current iteration; the periodic checkpoint is usable
-        stop["flag"] = True
+    def on_term(signum, frame):  # stop; the last periodic checkpoint is usable
         raise KeyboardInterrupt
 
     old_handler = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
@@ -99,10 +96,8 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
         sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=print_progress,
                            checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
     except KeyboardInterrupt:
-        try:
-            sampler.save(str(ckpt))
-        except Exception:  # noqa: BLE001 - the periodic checkpoint is still there
-            pass
+        # No save here: the interrupt can arrive in the middle of an iteration, and a sampler saved then cannot be
+        # resumed. dynesty's periodic checkpoint is written between iterations (atomically), so it is the one to keep.
         raise InferenceError(f"nested sampling interrupted; resume with --resume (checkpoint in {partial_dir}).") from None
     finally:
         if old_handler is not None:
