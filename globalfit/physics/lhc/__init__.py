@@ -1,0 +1,1 @@
+"""LHC signal predictions at leading order: parton distributions and partonic cross sections (units: GeV, pb)."""
