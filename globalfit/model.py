@@ -226,8 +226,8 @@ class Fit:
                 raise PhysicsError(f"dataset {comp.id!r} does not depend on any sampled parameter "
                                    f"({', '.join(self.free_names)}): fix nothing it reads, or drop it")
             used |= names
-        unused = [p.sampling_name for p in self.free if p.sampling_name not in used and p.prior != "normal"]
-        unused += [p.sampling_name for p in self.free if p.prior == "normal" and "." not in p.name and p.sampling_name not in used]
+        # theory parameters must be read by some dataset; a nuisance unread by its own dataset is just its prior
+        unused = [p.sampling_name for p in self.free if "." not in p.name and p.sampling_name not in used]
         if unused:
             raise PhysicsError(f"parameter(s) {', '.join(unused)} are read by no dataset of this run")
 
