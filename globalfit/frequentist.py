@@ -1,5 +1,6 @@
 """Frequentist cross-checks from the same compiled likelihood graphs: profile Delta chi^2 upper limits on the
-coupling vs mass, for each dataset alone and combined, and (for counting datasets) CLs.
+coupling vs mass, for each dataset alone and combined, and (for counting datasets) CLs with the statistic of
+paper 000 (:mod:`globalfit.cls`), method ``cls`` in ``limits.csv``.
 
 Convention (written into the ``method`` column of ``limits.csv``): at fixed mass, chi^2(c) = -2 log L profiled
 over the nuisance parameters (their Gaussian pull terms included); the reference is its minimum over the coupling
@@ -29,11 +30,12 @@ class _Scan:
     masses: list[float]
     delta_chi2: float
     coupling_range: tuple[float, float]
+    cls_level: float = 0.95
 
     def __call__(self, _=None):
         rows = []
         for m in self.masses:
-            rows.extend(scan_mass(self.fit, m, self.delta_chi2, self.coupling_range))
+            rows.extend(scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level))
         return rows
 
 
@@ -112,8 +114,10 @@ def _upper_crossing(c: np.ndarray, chi: np.ndarray, delta: float, f) -> tuple[fl
     return float(10.0**root), ""
 
 
-def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, float]) -> list[dict]:
-    """Upper limits at one mass for each component alone and combined (rows of ``limits.csv``)."""
+def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, float],
+              cls_level: float = 0.95) -> list[dict]:
+    """Upper limits at one mass for each component alone and combined (rows of ``limits.csv``): profile Delta chi^2
+    for every dataset, and CLs for counting datasets."""
     name = fit.theory.coupling_name
     grid = np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
     rows = []
@@ -131,7 +135,45 @@ def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, 
             LOG.debug("M = %.4g GeV, %s: %s", mass, label, why)
         rows.append({"mass_GeV": mass, "component": label, "method": "delta_chi2_profile", "level": delta_chi2,
                      "parameter": name, "upper": upper, "note": why})
+    for comp in fit.components:
+        if comp.counting_regions(fit.theory.point(_point(fit, name, coupling_range[1], mass))):
+            upper, why = cls_limit(fit, comp, mass, coupling_range, cls_level)
+            rows.append({"mass_GeV": mass, "component": comp.id, "method": "cls", "level": cls_level,
+                         "parameter": name, "upper": upper, "note": why})
     return rows
+
+
+def _point(fit, name: str, coupling: float, mass: float) -> dict[str, float]:
+    values = {p: 0.0 for p in fit.theory.parameter_names}
+    values.update({name: coupling})
+    if "mass_GeV" in values:
+        values["mass_GeV"] = mass
+    return values
+
+
+def cls_limit(fit, comp, mass: float, coupling_range: tuple[float, float], level: float) -> tuple[float, str]:
+    """CLs upper limit on the coupling from a counting dataset (paper 000 eqs. 2.6-2.8): for each of its regions the
+    coupling where mu_up = 1, and the most sensitive region's value (no double counting of correlated regions)."""
+    from scipy.optimize import brentq
+
+    from globalfit.cls import mu_upper
+
+    name = fit.theory.coupling_name
+    best, why = np.inf, "no region excludes any coupling in the range"
+    n_regions = len(comp.counting_regions(fit.theory.point(_point(fit, name, coupling_range[1], mass))))
+    for k in range(n_regions):
+        def f(lc, k=k):
+            r = comp.counting_regions(fit.theory.point(_point(fit, name, 10.0**lc, mass)))[k]
+            return mu_upper([r.observed], [r.background], [float(r.signal)], [r.background_err], level) - 1.0
+
+        lo, hi = np.log10(coupling_range[0]), np.log10(coupling_range[1])
+        try:
+            if f(hi) < 0 < f(lo):
+                best = min(best, 10.0 ** brentq(f, lo, hi, xtol=1e-8))
+                why = ""
+        except Exception as exc:  # noqa: BLE001 - a failed region is skipped with its reason
+            why = f"{type(exc).__name__}: {exc}"
+    return (best if np.isfinite(best) else np.nan), why
 
 
 def bayesian_upper_limit(fit, mass: float, coupling_range: tuple[float, float], level: float = 0.95) -> float:
@@ -174,8 +216,13 @@ def run_limits(cfg, out_dir: Path, *, force: bool = False) -> Path:
     fit = Fit(cfg)
     crange = _coupling_range(cfg, fit)
     masses = cfg.limits.mass_grid()
+    fixed_mass = cfg.parameters["mass_GeV"].value if "mass_GeV" in cfg.parameters else None
+    if fixed_mass is not None:
+        LOG.warning("mass_GeV is fixed at %g GeV in the run config: limits are computed at that mass only", fixed_mass)
+        masses = np.array([fixed_mass])
     procs = cfg.limits.processes or default_processes()
-    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange) for chunk in _chunks([float(m) for m in masses], procs)]
+    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level)
+            for chunk in _chunks([float(m) for m in masses], procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(masses), len(fit.components), len(jobs))
     rows = [r for chunk in parallel_map(_call, jobs, procs, progress="limits (chunks done)") for r in chunk]
     table = pd.DataFrame(rows)

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from globalfit.components.base import Component, NuisancePrior, register
+from globalfit.components.base import Component, CountingRegion, NuisancePrior, register
 
 
 @register
@@ -38,3 +38,29 @@ class GaussianToy(Component):
         mu = self.mean + nuisances.get("shift", 0.0)
         s = self.sigma if not self.shift_sigma else float(np.hypot(self.sigma, 0.0))
         return -0.5 * ((x - mu) / s) ** 2 - np.log(s * np.sqrt(2 * np.pi))
+
+
+@register
+class CountingToy(Component):
+    """A single-bin counting experiment with signal = ``norm`` x coupling^2 events (a contact-like rate), for testing
+    CLs limits. Spec keys: ``coupling`` (theory parameter name), ``norm``, ``observed``, ``background``,
+    ``background_err``. The likelihood is the Gaussian chi^2 of paper 000 eq. 2.5 at mu = 1."""
+
+    kind = "counting_toy"
+
+    def __init__(self, entry, theory, options=None):
+        super().__init__(entry, theory, options)
+        sp = entry.spec
+        self.coupling, self.norm = str(sp["coupling"]), float(sp["norm"])
+        self.n, self.b, self.db = float(sp["observed"]), float(sp["background"]), float(sp["background_err"])
+
+    def signal(self, theory) -> Any:
+        return self.norm * theory.values[self.coupling] ** 2
+
+    def counting_regions(self, theory) -> list[CountingRegion]:
+        return [CountingRegion(self.signal(theory), self.b, self.db, self.n, "toy")]
+
+    def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
+        from globalfit.cls import chi2_regions
+
+        return -0.5 * chi2_regions(1.0, [self.n], [self.b], [self.signal(theory)], [self.db])
