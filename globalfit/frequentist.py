@@ -225,7 +225,7 @@ def run_limits(cfg, out_dir: Path, *, force: bool = False) -> Path:
             for chunk in _chunks([float(m) for m in masses], procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(masses), len(fit.components), len(jobs))
     rows = [r for chunk in parallel_map(_call, jobs, procs, progress="limits (chunks done)") for r in chunk]
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).sort_values(["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
     failed = table[~np.isfinite(table["upper"])]
     for _, r in failed.iterrows():
         LOG.info("no limit at M = %.4g GeV for %s: %s", r["mass_GeV"], r["component"], r["note"])

@@ -35,9 +35,9 @@ def _grid(n: int, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
     return lo + (hi - lo) * (x + 1) / 2, w * (hi - lo) / 2
 
 
-def sigma_v_jet(pdf, sqrt_s: float, mass: float, couplings: dict[int, float], pt_min: float, y_jet_max: float = 2.4,
-                n_pt: int = 48, n_y: int = 32) -> float:
-    """sigma(pp -> V(mass) + jet) [pb] with pT(V) > pt_min and |y_jet| < y_jet_max.
+def dsigma_dpt_v_jet(pdf, sqrt_s: float, mass: float, couplings: dict[int, float], pts: np.ndarray,
+                     y_jet_max: float = 2.4, n_y: int = 32) -> np.ndarray:
+    """d sigma/d pT(V) [pb/GeV] of pp -> V(mass) + jet with |y_jet| < y_jet_max, at the transverse momenta ``pts``.
 
     Parameters
     ----------
@@ -45,16 +45,13 @@ def sigma_v_jet(pdf, sqrt_s: float, mass: float, couplings: dict[int, float], pt
         ``{quark pid: g_V^2 + g_A^2}`` for pid 1..5 (d, u, s, c, b).
     """
     s_had = sqrt_s**2
-    # pT in log space up to the kinematic limit
-    pt_max = (s_had - mass**2) / (2 * sqrt_s)
-    if pt_min >= pt_max:
-        return 0.0
-    lpt, wlpt = _grid(n_pt, np.log(pt_min), np.log(pt_max))
     yj, wyj = _grid(n_y, -y_jet_max, y_jet_max)
-    total = 0.0
-    for pt, wpt in zip(np.exp(lpt), wlpt * np.exp(lpt)):
+    out = np.zeros(len(pts))
+    for k, pt in enumerate(np.asarray(pts, dtype=float)):
         mt = np.sqrt(pt**2 + mass**2)
-        ymax_v = np.arccosh(min(np.sqrt(s_had) / (2 * mt) * 1.0, 1e300)) if sqrt_s > 2 * mt else 0.0
+        if sqrt_s <= 2 * mt:
+            continue
+        ymax_v = np.arccosh(sqrt_s / (2 * mt))
         yv, wyv = _grid(n_y, -ymax_v, ymax_v)
         YV, YJ = np.meshgrid(yv, yj, indexing="ij")
         W = np.outer(wyv, wyj)
@@ -83,8 +80,19 @@ def sigma_v_jet(pdf, sqrt_s: float, mass: float, couplings: dict[int, float], pt
             qg_21 = -a_s * c / (12 * sh**2) * (sh**2 + uh**2 + 2 * th * mass**2) / (sh * uh)
             dens = dens + (q1 * qb2 + qb1 * q2) * qqbar + (q1 + qb1) * g2 * qg_12 + g1 * (q2 + qb2) * qg_21
         integrand = np.where(ok, x1c * x2c * dens, 0.0)
-        total += wpt * 2 * pt * np.sum(W * integrand)  # dpT^2 = 2 pT dpT
-    return float(total * GEV2_TO_PB)
+        out[k] = 2 * pt * np.sum(W * integrand) * GEV2_TO_PB  # d/dpT = 2 pT d/dpT^2
+    return out
+
+
+def sigma_v_jet(pdf, sqrt_s: float, mass: float, couplings: dict[int, float], pt_min: float, y_jet_max: float = 2.4,
+                n_pt: int = 48, n_y: int = 32) -> float:
+    """sigma(pp -> V(mass) + jet) [pb] with pT(V) > pt_min and |y_jet| < y_jet_max (Gauss-Legendre in log pT)."""
+    pt_max = (sqrt_s**2 - mass**2) / (2 * sqrt_s)
+    if pt_min >= pt_max:
+        return 0.0
+    lpt, wlpt = _grid(n_pt, np.log(pt_min), np.log(pt_max))
+    pts = np.exp(lpt)
+    return float(np.sum(wlpt * pts * dsigma_dpt_v_jet(pdf, sqrt_s, mass, couplings, pts, y_jet_max, n_y)))
 
 
 def sigma_zprime_jet_nunu(pdf, sqrt_s: float, mass: float, width: float, g_q: float, g_nu: float, pt_min: float,
@@ -109,3 +117,32 @@ def sigma_zprime_jet_nunu(pdf, sqrt_s: float, mass: float, width: float, g_q: fl
         gam_nn = g_nu**2 * m / (24 * np.pi)
         total += w * bw_jac * sigma_v_jet(pdf, sqrt_s, m, coup, pt_min, y_jet_max) * m * gam_nn / np.pi
     return total
+
+
+def zprime_jet_tail_sigmas(pdf, sqrt_s: float, mass: float, width: float, thresholds: np.ndarray,
+                           quarks: tuple[int, ...] = (1, 2, 3, 4, 5), y_jet_max: float = 2.4, n_m: int = 24,
+                           n_pt: int = 96) -> np.ndarray:
+    """sigma(pp -> Z'* j -> nu nubar j, pT > T) [pb] for every threshold T at unit g_q = g_nu = 1 (scale by (g_q g_nu)^2
+    at fixed width). One pT grid serves all thresholds: d sigma/d pT on log-spaced nodes, integrated as a tail."""
+    thresholds = np.asarray(thresholds, dtype=float)
+    pt_lo, pt_hi = thresholds.min(), 0.5 * sqrt_s
+    nodes = np.geomspace(pt_lo, pt_hi, n_pt)
+    hi = min(0.5 * sqrt_s, mass + 60 * width)
+    t_lo = np.arctan((1.0 - mass**2) / (mass * width))
+    t_hi = np.arctan((hi**2 - mass**2) / (mass * width))
+    tt, wt = _grid(n_m, t_lo, t_hi)
+    dens = np.zeros(n_pt)
+    coup = {q: 1.0 for q in quarks}
+    for t, w in zip(tt, wt):
+        m2 = mass**2 + mass * width * np.tan(t)
+        if m2 <= 0:
+            continue
+        m = np.sqrt(m2)
+        weight = w / (mass * width) * m * (m / (24 * np.pi)) / np.pi
+        dens += weight * dsigma_dpt_v_jet(pdf, sqrt_s, m, coup, nodes, y_jet_max)
+    # tail integrals in log pT (trapezoid on the log grid)
+    lp = np.log(nodes)
+    f = dens * nodes
+    cum = np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(lp))])
+    total = cum[-1]
+    return np.array([total - np.interp(np.log(tv), lp, cum) for tv in thresholds])

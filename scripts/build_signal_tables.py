@@ -1,0 +1,61 @@
+"""Build the LHC signal tables the project ships (fits interpolate them and never integrate PDFs at run time).
+
+For each mono-jet analysis: sigma(pp -> Z'* j -> nu nubar j, pT_miss > T) at LO for every inclusive threshold T, on a
+grid of M_Z' at fixed Gamma/M, with unit couplings g_q = g_nu = 1 (vector coupling to d, u, s, c, b; one left-handed
+neutrino flavour). Rates scale as (g_q g_nu)^2 at fixed width. Uses the NNPDF2.3 LO grid of ../shared/reference/pdf
+(input only, not shipped) and runs the masses in parallel through globalfit's executor.
+
+Run: python scripts/build_signal_tables.py   (about 2-3 minutes on 2 cores)
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from globalfit.datatools import REPO_ROOT, shared_reference
+
+MASSES_GEV = np.geomspace(50.0, 1.0e5, 18)
+WIDTH_RATIOS = (0.1,)
+PDF_FILE = "pdf/NNPDF23_lo_as_0130_qed/NNPDF23_lo_as_0130_qed_0000.dat"
+CMS_THRESHOLDS = np.array([250, 280, 310, 340, 370, 400, 430, 470, 510, 550, 590, 640, 690, 740, 790, 840, 900, 960,
+                           1020, 1090, 1160, 1250], dtype=float)
+OUT = REPO_ROOT / "scripts" / "signal_tables"
+
+
+@dataclass
+class _Job:
+    mass: float
+    width_ratio: float
+
+    def __call__(self, _=None):
+        from globalfit.physics.lhc.pdf import GridPDF
+        from globalfit.physics.lhc.vector_jet import zprime_jet_tail_sigmas
+
+        pdf = GridPDF(shared_reference() / PDF_FILE)
+        sig = zprime_jet_tail_sigmas(pdf, 13000.0, self.mass, self.width_ratio * self.mass, CMS_THRESHOLDS, n_pt=72)
+        return [(self.mass, self.width_ratio, t, s) for t, s in zip(CMS_THRESHOLDS, sig)]
+
+
+def _call(job):
+    return job()
+
+
+def main() -> None:
+    from globalfit.executor import parallel_map
+
+    if not (shared_reference() / PDF_FILE).is_file():
+        sys.exit(f"PDF grid not found under {shared_reference()}; set GLOBALFIT_SHARED")
+    jobs = [_Job(float(m), w) for w in WIDTH_RATIOS for m in MASSES_GEV]
+    rows = [r for chunk in parallel_map(_call, jobs, progress="signal table (masses)") for r in chunk]
+    OUT.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(rows, columns=["mass_GeV", "width_ratio", "ptmiss_threshold_GeV", "sigma_pb_unit_coupling"])
+    table.to_csv(OUT / "cms_monojet_2017_zprime_nunu_jet.csv", index=False, float_format="%.6g")
+    print(f"wrote {OUT / 'cms_monojet_2017_zprime_nunu_jet.csv'} ({len(table)} rows)")
+
+
+if __name__ == "__main__":
+    main()
