@@ -21,8 +21,13 @@ from globalfit.datatools import REPO_ROOT, shared_reference
 MASSES_GEV = np.geomspace(50.0, 1.0e5, 18)
 WIDTH_RATIOS = (0.1,)
 PDF_FILE = "pdf/NNPDF23_lo_as_0130_qed/NNPDF23_lo_as_0130_qed_0000.dat"
-CMS_THRESHOLDS = np.array([250, 280, 310, 340, 370, 400, 430, 470, 510, 550, 590, 640, 690, 740, 790, 840, 900, 960,
-                           1020, 1090, 1160, 1250], dtype=float)
+#: pT_miss thresholds [GeV] of each analysis' inclusive regions (and lower edges of its exclusive bins).
+ANALYSES = {
+    "cms_monojet_2017": [250, 280, 310, 340, 370, 400, 430, 470, 510, 550, 590, 640, 690, 740, 790, 840, 900, 960,
+                         1020, 1090, 1160, 1250],
+    "atlas_monojet_2017": [250, 300, 350, 400, 500, 600, 700, 800, 900, 1000],
+}
+ALL_THRESHOLDS = np.array(sorted({t for ts in ANALYSES.values() for t in ts}), dtype=float)
 OUT = REPO_ROOT / "scripts" / "signal_tables"
 
 
@@ -36,8 +41,8 @@ class _Job:
         from globalfit.physics.lhc.vector_jet import zprime_jet_tail_sigmas
 
         pdf = GridPDF(shared_reference() / PDF_FILE)
-        sig = zprime_jet_tail_sigmas(pdf, 13000.0, self.mass, self.width_ratio * self.mass, CMS_THRESHOLDS, n_pt=72)
-        return [(self.mass, self.width_ratio, t, s) for t, s in zip(CMS_THRESHOLDS, sig)]
+        sig = zprime_jet_tail_sigmas(pdf, 13000.0, self.mass, self.width_ratio * self.mass, ALL_THRESHOLDS, n_pt=72)
+        return [(self.mass, self.width_ratio, t, s) for t, s in zip(ALL_THRESHOLDS, sig)]
 
 
 def _call(job):
@@ -53,8 +58,11 @@ def main() -> None:
     rows = [r for chunk in parallel_map(_call, jobs, progress="signal table (masses)") for r in chunk]
     OUT.mkdir(parents=True, exist_ok=True)
     table = pd.DataFrame(rows, columns=["mass_GeV", "width_ratio", "ptmiss_threshold_GeV", "sigma_pb_unit_coupling"])
-    table.to_csv(OUT / "cms_monojet_2017_zprime_nunu_jet.csv", index=False, float_format="%.6g")
-    print(f"wrote {OUT / 'cms_monojet_2017_zprime_nunu_jet.csv'} ({len(table)} rows)")
+    for name, thresholds in ANALYSES.items():
+        sub = table[table["ptmiss_threshold_GeV"].isin([float(t) for t in thresholds])]
+        path = OUT / f"{name}_zprime_nunu_jet.csv"
+        sub.to_csv(path, index=False, float_format="%.6g")
+        print(f"wrote {path} ({len(sub)} rows)")
 
 
 if __name__ == "__main__":

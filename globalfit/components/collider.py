@@ -34,7 +34,10 @@ class MonoXInclusive(Component):
         self.lumi = float(spec["lumi_pb"])
         ex = entry.read_csv("exclusive_bins.csv")
         inc = entry.read_csv("inclusive_regions.csv")
-        cov = entry.read_csv("background_covariance.csv").to_numpy(float)
+        if "background_covariance.csv" in (entry.spec.get("files") or {}):
+            cov = entry.read_csv("background_covariance.csv").to_numpy(float)
+        else:  # no published correlations: independent bins (stated in the dataset's SOURCES.md)
+            cov = np.diag(ex["n_bkg_err"].to_numpy(float) ** 2)
         sig = entry.read_csv("signal_table.csv")
         sig = sig[np.isclose(sig["width_ratio"], theory.width_ratio)]
         if sig.empty:
@@ -51,6 +54,13 @@ class MonoXInclusive(Component):
         tab = sig.pivot_table(index="mass_GeV", columns="ptmiss_threshold_GeV", values="sigma_pb_unit_coupling")
         tails = tab[self.thresholds].to_numpy(float)  # [mass, threshold]
         self.log_tails = np.log(np.maximum(tails, 1e-300))
+        # exclusive bin k = tail(low_k) - tail(high_k), with tail(inf) = 0
+        index = {float(t): i for i, t in enumerate(self.thresholds)}
+        try:
+            self.bin_low = [index[float(v)] for v in ex["ptmiss_low_GeV"]]
+            self.bin_high = [None if not np.isfinite(v) else index[float(v)] for v in ex["ptmiss_high_GeV"]]
+        except KeyError as exc:
+            raise DataError(f"{entry.id}: exclusive bin edge {exc} is not a tabulated threshold") from None
         log_once(f"{entry.id}: signal tabulated for {self.masses[0]:g} < M_Z' < {self.masses[-1]:g} GeV at "
                  f"Gamma/M = {theory.width_ratio}; zero contribution outside")
 
@@ -68,7 +78,7 @@ class MonoXInclusive(Component):
         """Expected signal events in the exclusive bins."""
         tails = self._tails(theory.mass)
         scale = self._scale(theory)
-        return [scale * (tails[k] - (tails[k + 1] if k + 1 < len(tails) else 0.0)) for k in range(len(tails))]
+        return [scale * (tails[lo] - (tails[hi] if hi is not None else 0.0)) for lo, hi in zip(self.bin_low, self.bin_high)]
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
         s = self.signal_events(theory)

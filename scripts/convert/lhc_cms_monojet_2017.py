@@ -34,6 +34,7 @@ def main() -> None:
         "ptmiss_low_GeV": bins["ptmiss_low_GeV"].astype(float),
         "ptmiss_high_GeV": bins["ptmiss_high_GeV"].astype(float).fillna(np.inf),
         "n_obs": bins["n_obs"].astype(float), "n_bkg": bins["n_bkg_postfit"].astype(float),
+        "n_bkg_err": np.sqrt(np.diag(cov)),
     })
     inclusive = []
     for k, low in enumerate(exclusive["ptmiss_low_GeV"]):

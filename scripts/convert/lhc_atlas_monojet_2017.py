@@ -1,0 +1,57 @@
+"""Write likelihoods/lhc_atlas_monojet_2017/ : ATLAS mono-jet 36.1/fb (arXiv:1711.03301): inclusive regions IM1-IM10
+(each with its own fitted background) for CLs and exclusive regions EM1-EM10 for the likelihood, plus the project's
+signal table (scripts/build_signal_tables.py). No bin-to-bin background correlations are published with these numbers,
+so the exclusive bins are treated as independent (stated in SOURCES.md).
+
+Run: python scripts/convert/lhc_atlas_monojet_2017.py
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+
+from globalfit.datatools import REPO_ROOT, shared_reference, write_dataset
+
+TABLE = REPO_ROOT / "scripts" / "signal_tables" / "atlas_monojet_2017_zprime_nunu_jet.csv"
+
+
+def main() -> None:
+    ref = shared_reference() / "lhc" / "atlas_1711_03301_monojet_36p1"
+    if not ref.is_dir():
+        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
+    if not TABLE.is_file():
+        sys.exit(f"signal table {TABLE} missing: run scripts/build_signal_tables.py first")
+    sr = pd.read_csv(ref / "atlas_1711_03301_signal_regions.csv")
+    em = sr[sr["kind"] == "exclusive"]
+    im = sr[sr["kind"] == "inclusive"]
+    exclusive = pd.DataFrame({"region": em["region"], "ptmiss_low_GeV": em["ptmiss_low_GeV"].astype(float),
+                              "ptmiss_high_GeV": em["ptmiss_high_GeV"].astype(float).fillna(np.inf),
+                              "n_obs": em["n_obs"].astype(float), "n_bkg": em["n_bkg"].astype(float),
+                              "n_bkg_err": em["n_bkg_unc_total"].astype(float)})
+    inclusive = pd.DataFrame({"region": im["region"], "ptmiss_threshold_GeV": im["ptmiss_low_GeV"].astype(float),
+                              "n_obs": im["n_obs"].astype(float), "n_bkg": im["n_bkg"].astype(float),
+                              "n_bkg_err": im["n_bkg_unc_total"].astype(float)})
+    write_dataset(
+        "likelihoods", "lhc_atlas_monojet_2017",
+        {"kind": "monox_inclusive",
+         "description": "ATLAS mono-jet 36.1/fb (13 TeV): EM1-EM10 likelihood, CLs on inclusive regions IM1-IM10",
+         "citation": "ATLAS collaboration, JHEP 01 (2018) 126, arXiv:1711.03301 (ATLAS-EXOT-2016-27)",
+         "lumi_pb": 36100.0, "sqrt_s_GeV": 13000.0, "jet_rapidity_max": 2.4,
+         "signal": "LO pp -> Z'* j -> nu nubar j, unit g_q = g_nu (quarks d u s c b, one neutrino flavour), NNPDF2.3 LO, "
+                   "mu = H_T/2, no K-factor, no detector efficiency"},
+        {"exclusive_bins.csv": exclusive, "inclusive_regions.csv": inclusive, "signal_table.csv": pd.read_csv(TABLE)},
+        "# lhc_atlas_monojet_2017\n\nATLAS search for new phenomena with an energetic jet and missing transverse momentum, 36.1/fb\n"
+        "at 13 TeV (arXiv:1711.03301): inclusive regions IM1-IM10 (pT_miss > 250 ... 1000 GeV) and exclusive regions\n"
+        "EM1-EM10 with observed events, SM prediction and its total uncertainty, as transcribed in the reference material\n"
+        "(from CheckMATE; see its SOURCES.md). ATLAS fits each inclusive region separately, so IM backgrounds are not sums\n"
+        "of EM backgrounds. No EM correlations are available: the exclusive-bin likelihood treats them as independent.\n"
+        "`signal_table.csv` is computed by this project (scripts/build_signal_tables.py). Converted by\n"
+        "scripts/convert/lhc_atlas_monojet_2017.py.\n",
+    )
+
+
+if __name__ == "__main__":
+    main()
