@@ -1,0 +1,51 @@
+"""Write likelihoods/lhc_atlas_dilepton_2019/ : ATLAS high-mass dilepton search, 139/fb (arXiv:1903.06248), observed
+95 % CL limits on the fiducial sigma x B(Z' -> l l) vs pole mass for Gamma/m = 0 ... 10 % (combined ee + mumu; HEPData
+ins1725190 table 4, values in fb), plus the project's narrow-width signal table (scripts/build_signal_tables.py).
+
+Run: python scripts/convert/lhc_atlas_dilepton_2019.py
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from globalfit.datatools import REPO_ROOT, shared_reference, write_dataset
+
+TABLE = REPO_ROOT / "scripts" / "signal_tables" / "zprime_narrow_resonance.csv"
+
+
+def main() -> None:
+    ref = shared_reference() / "lhc" / "atlas_1903_06248_dilepton_139"
+    if not ref.is_dir():
+        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
+    if not TABLE.is_file():
+        sys.exit(f"signal table {TABLE} missing: run scripts/build_signal_tables.py first")
+    raw = pd.read_csv(ref / "atlas_1903_06248_ll_observed_fiducial_limit.csv", comment="#")
+    widths = {"width_0p0pct_fb": 0.0, "width_0p5pct_fb": 0.005, "width_1p2pct_fb": 0.012, "width_3p0pct_fb": 0.03,
+              "width_6p0pct_fb": 0.06, "width_10p0pct_fb": 0.10}
+    long = raw.melt(id_vars="mass_GeV", value_vars=list(widths), var_name="col", value_name="sigma_B_limit_fb")
+    long["width_ratio"] = long["col"].map(widths)
+    limit = long[["mass_GeV", "width_ratio", "sigma_B_limit_fb"]].sort_values(["width_ratio", "mass_GeV"])
+    write_dataset(
+        "likelihoods", "lhc_atlas_dilepton_2019",
+        {"kind": "resonance_limit",
+         "description": "ATLAS dilepton resonances 139/fb: fiducial sigma x B(ll) limits vs mass and Gamma/M (u1 mode)",
+         "citation": "ATLAS collaboration, Phys. Lett. B 796 (2019) 68, arXiv:1903.06248; HEPData ins1725190",
+         "confidence_level": 0.95, "q_cl": 3.84, "channel": "ll",
+         "fiducial": "both leptons pT > 30 GeV, |eta| < 2.5 (paper 002 eq. 4.3)"},
+        {"limit.csv": limit, "signal_table.csv": pd.read_csv(TABLE)},
+        "# lhc_atlas_dilepton_2019\n\nATLAS search for high-mass dilepton resonances with 139/fb at 13 TeV (arXiv:1903.06248,\n"
+        "HEPData ins1725190, table 4: observed 95 % CL limits on the fiducial cross section times branching ratio to one\n"
+        "lepton flavour, combined ee + mumu, for Gamma/m = 0, 0.5, 1.2, 3, 6, 10 %; values in fb although the HEPData v1\n"
+        "header says pb, see the reference SOURCES.md), reshaped to long format by scripts/convert/lhc_atlas_dilepton_2019.py.\n"
+        "`signal_table.csv`: the project's LO narrow-width sigma(pp -> Z') at unit quark coupling and the fiducial\n"
+        "acceptance for pT > 30 GeV, |eta| < 2.5 (scripts/build_signal_tables.py). The combination assumes lepton\n"
+        "universality; for a Z' with different e and mu couplings the component compares the flavour-averaged sigma x B\n"
+        "(an approximation: the paper 002 analysis used the dimuon-only auxiliary limit, not available here as a table).\n",
+    )
+
+
+if __name__ == "__main__":
+    main()
