@@ -107,8 +107,10 @@ class MonoXInclusive(Component):
 
 @register
 class ResonanceLimit(Component):
-    """A resonance search's limit on fiducial sigma x B vs mass and Gamma/M, as a likelihood term (kind
+    """A resonance search's limit on (fiducial) sigma x B vs mass and Gamma/M, as a likelihood term (kind
     ``resonance_limit``): chi^2 = q_CL (sigma_fid B / limit(M, Gamma/M))^2 (issue convention for limit curves).
+    Spec ``channel``: ``ll`` (B per lepton flavour, averaged over e and mu) or ``tautau``; ``fiducial: false`` for
+    limits on the total sigma x B (no acceptance).
 
     u1 mode: sigma_fid B = g'^2 Q_q^2 sigma_unit(M) A(M) B, with the narrow-width production table and acceptance of
     the dataset, and B the branching fraction per lepton flavour averaged over e and mu (the combined limit assumes
@@ -130,7 +132,12 @@ class ResonanceLimit(Component):
         sig = entry.read_csv("signal_table.csv")
         self.sig_log_m = np.log(sig["mass_GeV"].to_numpy(float))
         self.sig_log_sigma = np.log(sig["sigma_pb_unit_coupling"].to_numpy(float))
-        self.sig_acc = sig["acceptance_ll"].to_numpy(float)
+        # fiducial limits need the acceptance; limits on total sigma x B (spec fiducial: false) do not
+        self.sig_acc = (sig["acceptance_ll"].to_numpy(float) if entry.spec.get("fiducial", True) is not False
+                        else np.ones(len(sig)))
+        self.channel = str(entry.spec.get("channel", "ll"))
+        if self.channel not in ("ll", "tautau"):
+            raise DataError(f"{entry.id}: unknown channel {self.channel!r} (ll or tautau)")
         self.lo = max(self.masses[0], float(np.exp(self.sig_log_m[0])))
         self.hi = min(self.masses[-1], float(np.exp(self.sig_log_m[-1])))
         if self.is_sensitive()[0]:
@@ -138,8 +145,10 @@ class ResonanceLimit(Component):
 
     def is_sensitive(self) -> tuple[bool, str]:
         ch = self.theory.charges
-        if ch.q == 0 or (ch.e == 0 and ch.mu == 0):
-            return False, f"{self.id}: no quark or no e/mu coupling for {ch.label or ch.expression()}; no constraint"
+        leptons = (ch.tau,) if self.channel == "tautau" else (ch.e, ch.mu)
+        if ch.q == 0 or all(q == 0 for q in leptons):
+            return False, (f"{self.id}: no quark or no {self.channel} coupling for {ch.label or ch.expression()}; "
+                           "no constraint")
         return True, ""
 
     def predicted_fb(self, theory) -> Any:
@@ -147,7 +156,7 @@ class ResonanceLimit(Component):
         m = math_of(theory.gprime, theory.mass)
         lm = m.log(theory.mass)
         br = theory.branching_fractions()
-        b_ll = 0.5 * (br["e"] + br["mu"])
+        b_ll = br["tau"] if self.channel == "tautau" else 0.5 * (br["e"] + br["mu"])
         sigma_pb = m.exp(interp(lm, self.sig_log_m, self.sig_log_sigma)) * (theory.gprime * float(self.theory.charges.q)) ** 2
         return 1e3 * sigma_pb * interp(lm, self.sig_log_m, self.sig_acc) * b_ll
 
