@@ -49,3 +49,37 @@ def interp(x: Any, xp: np.ndarray, fp: np.ndarray) -> Any:
     xc = pt.clip(x, xp[0], xp[-1])
     idx = pt.clip(pt.extra_ops.searchsorted(xp, xc, side="right") - 1, 0, len(xp) - 2)
     return pt.as_tensor_variable(fp)[idx] + pt.as_tensor_variable(slopes)[idx] * (xc - pt.as_tensor_variable(xp)[idx])
+
+
+def interp_rows(x: Any, xp: np.ndarray, fp: np.ndarray) -> Any:
+    """Piecewise-linear interpolation of every column of ``fp`` (shape ``(len(xp), k)``) at one scalar ``x``, clamped
+    at the ends: a length-k vector, from one index search (cheaper in a graph than k calls of :func:`interp`)."""
+    xp = np.asarray(xp, dtype=float)
+    fp = np.asarray(fp, dtype=float)
+    slopes = np.diff(fp, axis=0) / np.diff(xp)[:, None]
+    m = math_of(x)
+    xc = m.clip(x, xp[0], xp[-1])
+    if m is np:
+        idx = int(np.clip(np.searchsorted(xp, xc, side="right") - 1, 0, len(xp) - 2))
+        return fp[idx] + slopes[idx] * (xc - xp[idx])
+    import pytensor.tensor as pt
+
+    idx = pt.clip(pt.extra_ops.searchsorted(xp, xc, side="right") - 1, 0, len(xp) - 2)
+    return (pt.as_tensor_variable(fp)[idx] + pt.as_tensor_variable(slopes)[idx]
+            * (xc - pt.as_tensor_variable(xp)[idx]))
+
+
+def hat_weights(x: Any, nodes: np.ndarray) -> list[Any]:
+    """Weights of piecewise-linear interpolation between ``nodes`` at ``x`` (clamped to the node range): one weight per
+    node, summing to 1, so that ``sum_j w_j f_j`` interpolates values f_j given at the nodes."""
+    nodes = np.asarray(nodes, dtype=float)
+    m = math_of(x)
+    if len(nodes) == 1:
+        return [1.0 + 0.0 * x]
+    xc = m.clip(x, nodes[0], nodes[-1])
+    out = []
+    for j, nj in enumerate(nodes):
+        left = nodes[j - 1] if j > 0 else nj - 1.0
+        right = nodes[j + 1] if j + 1 < len(nodes) else nj + 1.0
+        out.append(m.maximum(0.0, m.minimum((xc - left) / (nj - left), (right - xc) / (right - nj))))
+    return out
