@@ -1,0 +1,252 @@
+"""COHERENT CsI[Na] full dataset (Akimov et al., PRL 129 (2022) 081801): binned Poisson likelihood in PE x t_rec.
+
+Expected counts in the coincidence (C) window, bin (i = PE, j = t_rec)::
+
+    lambda_C[i, j] = S[i, j](eps) (1 + gamma) + BRN[i, j] (1 + b) + NIN[i, j] (1 + n) + SS[i, j] (1 + s)
+    lambda_AC[i, j] = SS[i, j] (1 + s)
+
+- ``S = P_i(eps) f_p[j] + D_i(eps) f_d[j]``: prompt (nu_mu) and delayed (nu_e + nubar_mu) CEvNS rates per PE bin from
+  :func:`globalfit.physics.cevns.build_kernel` (Cs-133 and I-127, eps at each recoil's q^2), folded with the detector
+  response (scintillation-response polynomial of the release, Gamma-distributed PE around 13.35 PE/keVee x E_ee,
+  energy efficiency of the release integrated over each PE bin), times the fractions f_p, f_d of each SNS timing
+  component in time bin j weighted by the timing efficiency eps_T (POT trace of the dataset spec convolved with the
+  pion and muon lifetimes, :func:`globalfit.components.coherent.sns_time_profiles`). Energy and time factorise per
+  component.
+- BRN, NIN: release PE PDFs times the release time PDFs weighted by eps_T and renormalised over the window, scaled to
+  the expected 18.4 and 5.6 events.
+- SS: steady state measured in situ by the anticoincidence (AC) events; template = AC PE spectrum spread uniformly in
+  t_rec, shared by both windows, so the second Poisson term (AC data) constrains s.
+
+log L = -(1/2) (Poisson deviance of C + Poisson deviance of AC). Nuisances (normal priors added by the model):
+gamma (CEvNS normalisation, 13 %), b (BRN, 25 %), n (NIN, 35 %), s (SS, loose 10 %; the AC term constrains it to 3 %),
+and with option ``shape_systematics`` three unit-normal shape parameters (two scintillation-response components and
+the energy efficiency, as linear per-bin changes of the SM signal from the release's +-1 sigma models).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+from scipy.special import gammainc
+
+from globalfit.components.base import Component, NuisancePrior, register
+from globalfit.components.coherent import _SM_EPS, CoherentCsI2017, sns_time_profiles
+from globalfit.physics import cevns
+from globalfit.physics.constants import ISOTOPES, N_AVOGADRO
+from globalfit.physics.sns_flux import fluence_per_flavour
+from globalfit.tensor import math_of
+
+#: Recoil grid of the response folding [keVnr]: 0.25-keV bins up to beyond the Cs/I kinematic end point (~46 keVnr).
+RECOIL_EDGES_KEV = np.arange(0.5, 50.0 + 1e-9, 0.25)
+#: Sub-bin width for integrating efficiency x resolution over a PE bin [PE].
+PE_STEP = 0.05
+
+
+def energy_efficiency(pe: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
+    """Release energy efficiency a/(1 + exp(-b (x - c))) + d at reconstructed PE x, clipped at 0 (it is negative below
+    about 7 PE, where the release's BRN/NIN PDFs vanish too)."""
+    x = np.asarray(pe, dtype=float)
+    return np.clip(a / (1.0 + np.exp(-b * (x - c))) + d, 0.0, None)
+
+
+def electron_equivalent_keV(recoil_keV: np.ndarray, coeffs: list[float]) -> np.ndarray:
+    """Scintillation response E_ee [keVee] of a nuclear recoil T [keVnr]: the release polynomial in MeV."""
+    x = np.asarray(recoil_keV, dtype=float) * 1e-3
+    a, b, c, d = coeffs
+    return np.clip((a * x + b * x**2 + c * x**3 + d * x**4) * 1e3, 1e-6, None)
+
+
+def time_efficiency(t_us: np.ndarray, t0_us: float, slope_per_us: float) -> np.ndarray:
+    """eps_T(t) = 1 for t < t0, exp(-slope (t - t0)) above (PRL 129 081801)."""
+    t = np.asarray(t_us, dtype=float)
+    return np.where(t < t0_us, 1.0, np.exp(-slope_per_us * (t - t0_us)))
+
+
+def pe_response(e_ee_keV: np.ndarray, pe_edges: np.ndarray, a_coeff: float, b_coeff: float,
+                eff_coeffs: list[float]) -> np.ndarray:
+    """Probability x efficiency that a deposit E_ee [keVee] is reconstructed in each PE bin: matrix [n_pe, n_E].
+
+    PE ~ Gamma(shape 1 + b, rate a (1 + b)) with a = a_coeff/E_ee, b = b_coeff E_ee (mean E_ee/a_coeff); the
+    efficiency is integrated over each bin on a PE_STEP sub-grid (it changes by 0.07 per PE near threshold).
+    """
+    e = np.asarray(e_ee_keV, dtype=float)
+    a = a_coeff / e
+    b = b_coeff * e
+    shape, rate = 1.0 + b, a * (1.0 + b)
+    sub = np.arange(pe_edges[0], pe_edges[-1] + PE_STEP / 2, PE_STEP)
+    cdf = gammainc(shape[None, :], rate[None, :] * sub[:, None])  # [n_sub_edges, n_E]
+    prob = np.diff(cdf, axis=0) * energy_efficiency(0.5 * (sub[1:] + sub[:-1]), *eff_coeffs)[:, None]
+    which = np.searchsorted(pe_edges, 0.5 * (sub[1:] + sub[:-1]), side="right") - 1
+    out = np.zeros((len(pe_edges) - 1, len(e)))
+    np.add.at(out, which, prob)
+    return out
+
+
+@register
+class CoherentCsI2021(Component):
+    """COHERENT CsI[Na] full dataset (2021), Poisson likelihood in PE x t_rec (see module docstring)."""
+
+    kind = "coherent_csi_2021"
+    default_options = {"form_factor": "klein-nystrand", "radiative_corrections": False, "shape_systematics": False}
+
+    def __init__(self, entry, theory, options=None):
+        super().__init__(entry, theory, options)
+        spec, opt = entry.spec, self.options
+        counts = entry.read_csv("counts.csv")
+        self.pe_edges = np.unique(np.concatenate([counts["pe_low"], counts["pe_high"]])).astype(float)
+        self.t_edges = np.unique(np.concatenate([counts["t_low_us"], counts["t_high_us"]])).astype(float)
+        n_pe, n_t = len(self.pe_edges) - 1, len(self.t_edges) - 1
+        ipe = np.searchsorted(self.pe_edges, counts["pe_low"].to_numpy(float) + 1e-9) - 1
+        it = np.searchsorted(self.t_edges, counts["t_low_us"].to_numpy(float) + 1e-9) - 1
+        self.data_c = np.zeros((n_pe, n_t))
+        self.data_ac = np.zeros((n_pe, n_t))
+        self.data_c[ipe, it] = counts["coincidence"].to_numpy(float)
+        self.data_ac[ipe, it] = counts["anticoincidence"].to_numpy(float)
+        t_lo, t_hi = spec["analysis_window"]["t_us"]
+        dt = np.diff(self.t_edges)
+
+        # steady state: AC PE spectrum, flat in time (it is random-coincidence background)
+        self.ss = self.data_ac.sum(axis=1)[:, None] * (dt / (t_hi - t_lo))[None, :]
+
+        # timing: SNS components per time bin, weighted by eps_T on a 5-ns grid
+        te = spec["time_efficiency"]
+        fine_t = np.linspace(t_lo, t_hi, int(round((t_hi - t_lo) / 0.005)) + 1)
+        tp, td = sns_time_profiles(fine_t, spec["pot_trace_ns"]["mean"], spec["pot_trace_ns"]["width"])
+        centres = 0.5 * (fine_t[1:] + fine_t[:-1])
+        eff_t = time_efficiency(centres, te["t0_us"], te["slope_per_us"])
+        tbin = np.searchsorted(self.t_edges, centres, side="right") - 1
+        self.f_prompt = np.bincount(tbin, tp * eff_t, minlength=n_t)
+        self.f_delayed = np.bincount(tbin, td * eff_t, minlength=n_t)
+
+        # BRN and NIN templates: PE PDF x (time PDF x eps_T, unit sum over the window), scaled to the expected counts
+        pe_pdfs, t_pdfs = entry.read_csv("pe_pdfs.csv"), entry.read_csv("time_pdfs.csv")
+        pe_c = 0.5 * (pe_pdfs["pe_low"] + pe_pdfs["pe_high"]).to_numpy(float)
+        t_c = 0.5 * (t_pdfs["t_low_us"] + t_pdfs["t_high_us"]).to_numpy(float)
+        in_t = (t_c >= t_lo) & (t_c < t_hi)
+        t_bin = np.searchsorted(self.t_edges, t_c[in_t], side="right") - 1
+        pe_bin = np.searchsorted(self.pe_edges, pe_c, side="right") - 1
+        norms = spec["normalisations"]
+        self.templates = {}
+        for name in ("brn", "nin"):
+            e_shape = np.bincount(pe_bin, pe_pdfs[name].to_numpy(float), minlength=n_pe)[:n_pe]
+            w = t_pdfs[name].to_numpy(float)[in_t] * time_efficiency(t_c[in_t], te["t0_us"], te["slope_per_us"])
+            t_shape = np.bincount(t_bin, w, minlength=n_t)
+            self.templates[name] = norms[name][0] * np.outer(e_shape / e_shape.sum(), t_shape / t_shape.sum())
+
+        # CEvNS kernels on a fine recoil grid, folded with the PE response
+        isotopes_mass = ISOTOPES["Cs133"].molar_mass_g + ISOTOPES["I127"].molar_mass_g
+        n_molecules = spec["detector_mass_kg"] * 1e3 / isotopes_mass * N_AVOGADRO
+        isotopes = [(ISOTOPES["Cs133"], n_molecules), (ISOTOPES["I127"], n_molecules)]
+        fluence = fluence_per_flavour(spec["pot"], spec["nu_per_pot"], spec["distance_m"])
+        common = dict(form_factor=opt["form_factor"], radiative=bool(opt["radiative_corrections"]), n_points=4)
+        self.k_prompt = cevns.build_kernel(isotopes, fluence, RECOIL_EDGES_KEV, None, {"nu_mu": 1.0}, **common)
+        self.k_delayed = cevns.build_kernel(isotopes, fluence, RECOIL_EDGES_KEV, None, {"nu_e": 1.0, "nubar_mu": 1.0}, **common)
+        recoil_centres = 0.5 * (RECOIL_EDGES_KEV[1:] + RECOIL_EDGES_KEV[:-1])
+        eff, scint, res = spec["energy_efficiency"], spec["scintillation_response"], spec["resolution"]
+
+        def response(scint_coeffs, eff_coeffs):
+            e_ee = electron_equivalent_keV(recoil_centres, scint_coeffs)
+            return pe_response(e_ee, self.pe_edges, res["a_coeff_keVee"], res["b_coeff_per_keVee"], eff_coeffs)
+
+        fine = {"prompt": {k: v.copy() for k, v in self.k_prompt.kernels.items()},
+                "delayed": {k: v.copy() for k, v in self.k_delayed.kernels.items()}}
+
+        def sm_signal(resp):
+            p = sum((resp @ m).sum(axis=1) for m in self._charged(fine["prompt"], self.k_prompt))
+            d = sum((resp @ m).sum(axis=1) for m in self._charged(fine["delayed"], self.k_delayed))
+            return np.outer(p, self.f_prompt) + np.outer(d, self.f_delayed)
+
+        nominal = response(scint["nominal"], eff["nominal"])
+        for k in (self.k_prompt, self.k_delayed):
+            for key in k.kernels:
+                k.kernels[key] = nominal @ k.kernels[key]
+        self.sm_prompt = np.asarray(self.k_prompt.counts(_SM_EPS), dtype=float)
+        self.sm_delayed = np.asarray(self.k_delayed.counts(_SM_EPS), dtype=float)
+        self.sm_signal = np.outer(self.sm_prompt, self.f_prompt) + np.outer(self.sm_delayed, self.f_delayed)
+
+        # shape systematics: half the difference of the +-1 sigma models, relative to the nominal SM signal per bin
+        self.shape_deltas: dict[str, np.ndarray] = {}
+        if opt["shape_systematics"]:
+            safe = np.where(self.sm_signal > 0, self.sm_signal, 1.0)
+            variants = {"qf_0": ((scint["syst0_plus"], eff["nominal"]), (scint["syst0_minus"], eff["nominal"])),
+                        "qf_1": ((scint["syst1_plus"], eff["nominal"]), (scint["syst1_minus"], eff["nominal"])),
+                        "efficiency": ((scint["nominal"], eff["syst_a"]), (scint["nominal"], eff["syst_b"]))}
+            for name, (up, down) in variants.items():
+                diff = 0.5 * (sm_signal(response(*up)) - sm_signal(response(*down)))
+                self.shape_deltas[name] = np.where(self.sm_signal > 0, diff / safe, 0.0)
+
+        self.sigmas = {"gamma": norms["cevns"][1], "brn": norms["brn"][1], "nin": norms["nin"][1],
+                       "steady_state": float(spec["steady_state_sigma"])}
+        # bins with no expectation under any parameters (below the lowest selected event) carry no information
+        background = self.templates["brn"] + self.templates["nin"] + self.ss
+        active_c, active_ac = (background + self.sm_signal) > 0, self.ss > 0
+        if np.any(self.data_c[~active_c]) or np.any(self.data_ac[~active_ac]):
+            raise ValueError(f"{self.id}: events in bins with zero expectation")
+        self.active_c, self.active_ac = active_c.astype(float), active_ac.astype(float)
+
+    @staticmethod
+    def _charged(kernels: dict, kern: cevns.RecoilKernel) -> list[np.ndarray]:
+        """Fine kernels times the SM Q^2 of their isotope (for SM-only folding at load)."""
+        out = []
+        for iso, _ in kern.isotopes:
+            for flav in ("e", "mu"):
+                if (iso.name, flav) in kernels:
+                    q = cevns.weak_charge(iso.Z, iso.N, 0.0, 0.0, kern.g_p, kern.g_n)
+                    out.append(kernels[(iso.name, flav)] * q**2)
+        return out
+
+    # -- statistics ---------------------------------------------------------------------------------------
+    def nuisance_priors(self) -> list[NuisancePrior]:
+        desc = {"gamma": "CEvNS normalisation (flux, quenching, efficiency, form factor)",
+                "brn": "beam-related neutron normalisation", "nin": "neutrino-induced neutron normalisation",
+                "steady_state": "steady-state background normalisation (also constrained by the AC events)"}
+        out = [NuisancePrior(k, 0.0, s, lower=-1.0, description=desc[k]) for k, s in self.sigmas.items()]
+        out += [NuisancePrior(k, 0.0, 1.0, lower=-5.0, upper=5.0, description=f"{k} shape systematic (+-1 sigma model)")
+                for k in self.shape_deltas]
+        return out
+
+    is_sensitive = CoherentCsI2017.is_sensitive
+
+    def sm_prediction(self) -> float:
+        """Our absolute SM CEvNS prediction in the analysis window (events)."""
+        return float(self.sm_signal.sum())
+
+    def signal(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:
+        """Expected CEvNS counts [n_pe, n_t] before the gamma normalisation (with the shape systematics if enabled)."""
+        p = self.k_prompt.counts(theory.eps)
+        d = self.k_delayed.counts(theory.eps)
+        sig = p[:, None] * self.f_prompt[None, :] + d[:, None] * self.f_delayed[None, :]
+        if self.shape_deltas:
+            g = (nuisances or {}).get
+            sig = sig * (1.0 + sum(g(k, 0.0) * v for k, v in self.shape_deltas.items()))
+        return sig
+
+    def expected_counts(self, theory, nuisances: Mapping[str, Any]) -> tuple[Any, Any]:
+        """(lambda_C, lambda_AC), each [n_pe, n_t]."""
+        g = nuisances.get
+        ss = self.ss * (1.0 + g("steady_state", 0.0))
+        lam_c = (self.signal(theory, nuisances) * (1.0 + g("gamma", 0.0)) + self.templates["brn"] * (1.0 + g("brn", 0.0))
+                 + self.templates["nin"] * (1.0 + g("nin", 0.0)) + ss)
+        return lam_c, ss
+
+    @staticmethod
+    def _half_deviance(lam: Any, n: np.ndarray, active: np.ndarray) -> Any:
+        """sum over active bins of lam - n + n log(n/lam) (half the Poisson deviance); lam > 0 where active."""
+        m = math_of(lam)
+        lam_safe = lam * active + (1.0 - active)  # inactive bins: lam = n = 0, contribute 0
+        log_term = np.where(n > 0, n, 0.0) * (np.log(np.where(n > 0, n, 1.0)) - m.log(lam_safe))
+        return ((lam - n) * active + log_term).sum()
+
+    def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
+        lam_c, lam_ac = self.expected_counts(theory, nuisances)
+        return -(self._half_deviance(lam_c, self.data_c, self.active_c)
+                 + self._half_deviance(lam_ac, self.data_ac, self.active_ac))
+
+    def expected(self, theory, nuisances) -> dict[str, Any]:
+        lam_c, _ = self.expected_counts(theory, nuisances)
+        return {"counts": lam_c.sum(axis=1)}
+
+    def observed(self) -> dict[str, Any]:
+        counts = self.data_c.sum(axis=1)
+        return {"counts": counts, "errors": np.sqrt(counts), "edges": self.pe_edges, "xlabel": "photoelectrons"}
