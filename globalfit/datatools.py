@@ -88,3 +88,22 @@ def write_dataset(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dest
+
+
+def split_signal_regions(regions: Any, low: str, high: str) -> tuple[Any, Any]:
+    """Split a transcribed table of LHC signal regions (columns ``region, kind, <low>, <high>, n_obs, n_bkg,
+    n_bkg_unc_total``; ``kind`` is ``exclusive`` or ``inclusive``) into the project's ``exclusive_bins.csv`` and
+    ``inclusive_regions.csv`` frames (pT_miss in GeV; an empty upper edge is an open bin, written as inf)."""
+    import numpy as np
+    import pandas as pd
+
+    ex = regions[regions["kind"] == "exclusive"]
+    inc = regions[regions["kind"] == "inclusive"]
+    exclusive = pd.DataFrame({"region": ex["region"], "ptmiss_low_GeV": ex[low].astype(float),
+                              "ptmiss_high_GeV": ex[high].astype(float).fillna(np.inf),
+                              "n_obs": ex["n_obs"].astype(float), "n_bkg": ex["n_bkg"].astype(float),
+                              "n_bkg_err": ex["n_bkg_unc_total"].astype(float)})
+    inclusive = pd.DataFrame({"region": inc["region"], "ptmiss_threshold_GeV": inc[low].astype(float),
+                              "n_obs": inc["n_obs"].astype(float), "n_bkg": inc["n_bkg"].astype(float),
+                              "n_bkg_err": inc["n_bkg_unc_total"].astype(float)})
+    return exclusive.reset_index(drop=True), inclusive.reset_index(drop=True)

@@ -38,3 +38,14 @@ def write_config(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def nnpdf23():
+    """The NNPDF2.3 LO grid of ../shared/reference/pdf, or skip (the project ships computed tables, not grids)."""
+    from globalfit.physics.lhc.pdf import GridPDF
+
+    path = SHARED / "reference" / "pdf" / "NNPDF23_lo_as_0130_qed" / "NNPDF23_lo_as_0130_qed_0000.dat"
+    if not path.is_file():
+        pytest.skip(f"PDF grid not found at {path} (needs ../shared; the project ships computed tables, not grids)")
+    return GridPDF(path)

@@ -77,7 +77,7 @@ def test_cls_limit_equals_region_formula():
     fit = Fit(load_config(ROOT / "runs" / "paper000_lhc.yaml"))
     comp = fit.components[0]
     val, _ = cls_limit(fit, comp, 2000.0, (1e-4, 10.0), 0.95)
-    tails = comp._tails(2000.0)
+    tails = comp._tails(fit.theory.point({"epsilon": 1.0, "mass_GeV": 2000.0}))
     best = min(np.sqrt(sigma_upper(comp.n_obs_inc[k], comp.n_bkg_inc[k], comp.n_err_inc[k], 1.0)
                        / (comp.lumi * tails[k] * (2 * np.sqrt(2) * G_F * 2000.0**2) ** 2)) for k in range(len(tails)))
     assert val == pytest.approx(best, rel=1e-6)

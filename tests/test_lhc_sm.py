@@ -6,17 +6,6 @@ import numpy as np
 import pytest
 
 from globalfit.physics.lhc.drell_yan import partonic, sigma_drell_yan
-from globalfit.physics.lhc.pdf import GridPDF
-
-
-@pytest.fixture(scope="module")
-def nnpdf23(request):
-    from conftest import SHARED
-
-    path = SHARED / "reference" / "pdf" / "NNPDF23_lo_as_0130_qed" / "NNPDF23_lo_as_0130_qed_0000.dat"
-    if not path.is_file():
-        pytest.skip(f"PDF grid not found at {path} (needs ../shared; the project ships computed tables, not grids)")
-    return GridPDF(path)
 
 
 def test_momentum_and_valence_sum_rules(nnpdf23):

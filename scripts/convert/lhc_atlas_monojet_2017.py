@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
 import pandas as pd
 
-from globalfit.datatools import REPO_ROOT, shared_reference, write_dataset
+from globalfit.datatools import REPO_ROOT, shared_reference, split_signal_regions, write_dataset
 
 TABLE = REPO_ROOT / "scripts" / "signal_tables" / "atlas_monojet_2017_zprime_nunu_jet.csv"
 
@@ -25,15 +24,7 @@ def main() -> None:
     if not TABLE.is_file():
         sys.exit(f"signal table {TABLE} missing: run scripts/build_signal_tables.py first")
     sr = pd.read_csv(ref / "atlas_1711_03301_signal_regions.csv")
-    em = sr[sr["kind"] == "exclusive"]
-    im = sr[sr["kind"] == "inclusive"]
-    exclusive = pd.DataFrame({"region": em["region"], "ptmiss_low_GeV": em["ptmiss_low_GeV"].astype(float),
-                              "ptmiss_high_GeV": em["ptmiss_high_GeV"].astype(float).fillna(np.inf),
-                              "n_obs": em["n_obs"].astype(float), "n_bkg": em["n_bkg"].astype(float),
-                              "n_bkg_err": em["n_bkg_unc_total"].astype(float)})
-    inclusive = pd.DataFrame({"region": im["region"], "ptmiss_threshold_GeV": im["ptmiss_low_GeV"].astype(float),
-                              "n_obs": im["n_obs"].astype(float), "n_bkg": im["n_bkg"].astype(float),
-                              "n_bkg_err": im["n_bkg_unc_total"].astype(float)})
+    exclusive, inclusive = split_signal_regions(sr, "ptmiss_low_GeV", "ptmiss_high_GeV")
     write_dataset(
         "likelihoods", "lhc_atlas_monojet_2017",
         {"kind": "monox_inclusive",
