@@ -1,6 +1,7 @@
 """Frequentist cross-checks from the same compiled likelihood graphs: profile Delta chi^2 upper limits on the
 coupling vs mass, for each dataset alone and combined, and (for counting datasets) CLs with the statistic of
-paper 000 (:mod:`globalfit.cls`), method ``cls`` in ``limits.csv``.
+paper 000 (:mod:`globalfit.cls`), method ``cls`` in ``limits.csv``: per dataset its most sensitive inclusive region,
+and, with several counting datasets, component ``combined``: the sum of the chi^2 of those regions (paper 000 sec. 4).
 
 Convention (written into the ``method`` column of ``limits.csv``): at fixed mass, chi^2(c) = -2 log L profiled
 over the nuisance parameters (their Gaussian pull terms included); the reference is its minimum over the coupling
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -135,11 +137,18 @@ def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, 
             LOG.debug("M = %.4g GeV, %s: %s", mass, label, why)
         rows.append({"mass_GeV": mass, "component": label, "method": "delta_chi2_profile", "level": delta_chi2,
                      "parameter": name, "upper": upper, "note": why})
+    picks = []
     for comp in fit.components:
         if comp.counting_regions(fit.theory.point(_point(fit, name, coupling_range[1], mass))):
-            upper, why = cls_limit(fit, comp, mass, coupling_range, cls_level)
+            upper, why, k = cls_limit(fit, comp, mass, coupling_range, cls_level, with_region=True)
             rows.append({"mass_GeV": mass, "component": comp.id, "method": "cls", "level": cls_level,
                          "parameter": name, "upper": upper, "note": why})
+            if k is not None:
+                picks.append((comp, k))
+    if len(picks) > 1:
+        upper, why = combined_cls_limit(fit, picks, mass, coupling_range, cls_level)
+        rows.append({"mass_GeV": mass, "component": "combined", "method": "cls", "level": cls_level,
+                     "parameter": name, "upper": upper, "note": why})
     return rows
 
 
@@ -151,29 +160,56 @@ def _point(fit, name: str, coupling: float, mass: float) -> dict[str, float]:
     return values
 
 
-def cls_limit(fit, comp, mass: float, coupling_range: tuple[float, float], level: float) -> tuple[float, str]:
-    """CLs upper limit on the coupling from a counting dataset (paper 000 eqs. 2.6-2.8): for each of its regions the
-    coupling where mu_up = 1, and the most sensitive region's value (no double counting of correlated regions)."""
+def _cls_root(fit, regions, mass: float, coupling_range: tuple[float, float], level: float) -> float:
+    """The coupling where the CLs upper limit on the signal strength of ``regions(point)`` (a list of counting regions
+    whose chi^2 add, paper 000 eq. 2.5) reaches 1; inf if no coupling in the range is excluded."""
     from scipy.optimize import brentq
 
     from globalfit.cls import mu_upper
 
     name = fit.theory.coupling_name
-    best, why = np.inf, "no region excludes any coupling in the range"
+
+    def f(lc):
+        rs = regions(fit.theory.point(_point(fit, name, 10.0**lc, mass)))
+        return mu_upper([r.observed for r in rs], [r.background for r in rs], [float(r.signal) for r in rs],
+                        [r.background_err for r in rs], level) - 1.0
+
+    lo, hi = np.log10(coupling_range[0]), np.log10(coupling_range[1])
+    if f(hi) < 0 < f(lo):
+        return float(10.0 ** brentq(f, lo, hi, xtol=1e-8))
+    return np.inf
+
+
+def cls_limit(fit, comp, mass: float, coupling_range: tuple[float, float], level: float,
+              with_region: bool = False) -> tuple:
+    """CLs upper limit on the coupling from a counting dataset (paper 000 eqs. 2.6-2.8): for each of its regions the
+    coupling where mu_up = 1, and the most sensitive region's value (no double counting of correlated regions).
+    Returns ``(limit, note)``, or ``(limit, note, region index)`` with ``with_region``."""
+    name = fit.theory.coupling_name
+    best, best_k, why = np.inf, None, "no region excludes any coupling in the range"
     n_regions = len(comp.counting_regions(fit.theory.point(_point(fit, name, coupling_range[1], mass))))
     for k in range(n_regions):
-        def f(lc, k=k):
-            r = comp.counting_regions(fit.theory.point(_point(fit, name, 10.0**lc, mass)))[k]
-            return mu_upper([r.observed], [r.background], [float(r.signal)], [r.background_err], level) - 1.0
-
-        lo, hi = np.log10(coupling_range[0]), np.log10(coupling_range[1])
         try:
-            if f(hi) < 0 < f(lo):
-                best = min(best, 10.0 ** brentq(f, lo, hi, xtol=1e-8))
-                why = ""
+            val = _cls_root(fit, lambda p, k=k: [comp.counting_regions(p)[k]], mass, coupling_range, level)
         except Exception as exc:  # noqa: BLE001 - a failed region is skipped with its reason
             why = f"{type(exc).__name__}: {exc}"
-    return (best if np.isfinite(best) else np.nan), why
+            continue
+        if val < best:
+            best, best_k, why = val, k, ""
+    out = (best if np.isfinite(best) else np.nan), why
+    return (*out, best_k) if with_region else out
+
+
+def combined_cls_limit(fit, picks: list[tuple[Any, int]], mass: float, coupling_range: tuple[float, float],
+                       level: float) -> tuple[float, str]:
+    """Paper 000 sec. 4: the most sensitive inclusive region of each counting dataset, their chi^2 (eq. 2.5) summed
+    (correlations between datasets neglected, as there), and the CLs limit of the sum. ``picks``: (component, region
+    index) pairs."""
+    try:
+        val = _cls_root(fit, lambda p: [c.counting_regions(p)[k] for c, k in picks], mass, coupling_range, level)
+    except Exception as exc:  # noqa: BLE001 - a failed point is NaN with its reason
+        return np.nan, f"{type(exc).__name__}: {exc}"
+    return (val, "") if np.isfinite(val) else (np.nan, "no coupling in the range is excluded")
 
 
 def bayesian_upper_limit(fit, mass: float, coupling_range: tuple[float, float], level: float = 0.95) -> float:
