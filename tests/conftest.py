@@ -49,3 +49,21 @@ def nnpdf23():
     if not path.is_file():
         pytest.skip(f"PDF grid not found at {path} (needs ../shared; the project ships computed tables, not grids)")
     return GridPDF(path)
+
+
+def profiled_chi2(components, point) -> float:
+    """-2 log L of several components at one theory point, each with its nuisances profiled (L-BFGS-B, Gaussian pull
+    terms from the components' nuisance priors, normalisations bounded to [-0.99, 3])."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    total = 0.0
+    for c in components:
+        pri = c.nuisance_priors()
+        names, sig = [n.name for n in pri], [n.sigma for n in pri]
+
+        def f(v, c=c):
+            return -2 * c.log_likelihood(point, dict(zip(names, v))) + sum((x / s) ** 2 for x, s in zip(v, sig))
+
+        total += minimize(f, np.zeros(len(names)), method="L-BFGS-B", bounds=[(-0.99, 3)] * len(names)).fun
+    return float(total)

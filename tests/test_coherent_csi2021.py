@@ -24,6 +24,7 @@ from globalfit.physics.form_factors import klein_nystrand
 from globalfit.physics.charges import parse_charges
 from globalfit.physics.sns_flux import E_PROMPT
 from globalfit.physics.theory import TheorySpec
+from conftest import profiled_chi2
 
 EFT = TheorySpec("eft", eft_parameters=("eps_u_ee", "eps_d_ee", "eps_u_mumu", "eps_d_mumu"))
 ID = "coherent_csi_2021"
@@ -245,13 +246,7 @@ def test_combined_with_lar_degenerate_intervals():
     comps = [csi21(), component_class(lar_e.kind)(lar_e, EFT, {})]
 
     def profile(p):
-        total = 0.0
-        for c in comps:
-            pri = c.nuisance_priors()
-            names, sig = [n.name for n in pri], [n.sigma for n in pri]
-            f = lambda v, c=c: -2 * c.log_likelihood(p, dict(zip(names, v))) + sum((x / s) ** 2 for x, s in zip(v, sig))  # noqa: E731
-            total += minimize(f, np.zeros(len(names)), method="L-BFGS-B", bounds=[(-0.99, 3)] * len(names)).fun
-        return total
+        return profiled_chi2(comps, p)
 
     grid = np.linspace(-0.3, 0.6, 91)
     for flav in ("mumu", "ee"):

@@ -11,6 +11,7 @@ from globalfit.components import component_class
 from globalfit.components.coherent import sns_time_profiles
 from globalfit.physics.charges import parse_charges
 from globalfit.physics.theory import TheorySpec
+from conftest import profiled_chi2
 
 EFT = TheorySpec("eft", eft_parameters=("eps_u_ee", "eps_d_ee", "eps_u_mumu", "eps_d_mumu"))
 
@@ -97,13 +98,7 @@ def test_combined_csi_lar_degenerate_intervals():
     comps = [lar(), component_class(Catalogue().get("coherent_csi_2017").kind)(Catalogue().get("coherent_csi_2017"), EFT, {})]
 
     def profile(p):
-        total = 0.0
-        for c in comps:
-            pri = c.nuisance_priors()
-            names, sig = [n.name for n in pri], [n.sigma for n in pri]
-            f = lambda v, c=c: -2 * c.log_likelihood(p, dict(zip(names, v))) + sum((x / s) ** 2 for x, s in zip(v, sig))  # noqa: E731
-            total += minimize(f, np.zeros(len(names)), method="L-BFGS-B", bounds=[(-0.99, 3)] * len(names)).fun
-        return total
+        return profiled_chi2(comps, p)
 
     grid = np.linspace(-0.3, 0.6, 91)
     for flav, n_pieces in (("mumu", 2), ("ee", 1)):
