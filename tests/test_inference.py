@@ -68,6 +68,18 @@ def test_same_seed_same_summary(toy_root, tmp_path):
     assert (a / "summary.csv").read_text() == (b / "summary.csv").read_text()
 
 
+def test_progress_lines_in_a_log(toy_root, tmp_path, capsys, monkeypatch):
+    """Long work shows progress: with stderr not a terminal (a log file, CI) nested sampling prints plain lines with the
+    iteration, ln Z and the remaining Delta ln Z instead of dynesty's carriage-return status line."""
+    from globalfit.inference import nested
+    from globalfit.inference.run import run_fit
+
+    monkeypatch.setattr(nested, "PROGRESS_EVERY_S", 0.0)
+    run_fit(load_config(toy_config(tmp_path, nlive=50, dlogz=1.0)), tmp_path / "toy_out")
+    err = capsys.readouterr().err
+    assert "nested sampling: iteration" in err and "remaining Delta ln Z" in err and "\r" not in err
+
+
 def test_output_exists_needs_force(toy_root, tmp_path, capsys):
     p = toy_config(tmp_path, nlive=50, dlogz=1.0)
     (tmp_path / "toy_out").mkdir()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,10 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
     s = fit.cfg.sampler
     partial_dir = Path(partial_dir)
     ckpt = partial_dir / CHECKPOINT
+    print_func = None
     if print_progress is None:
-        print_progress = sys.stderr.isatty()
+        # a terminal gets dynesty's live status line; a log file gets one plain line every PROGRESS_EVERY_S seconds
+        print_progress, print_func = True, (None if sys.stderr.isatty() else _LineProgress())
     if resume:
         if not ckpt.is_file():
             raise InferenceError(f"--resume: no checkpoint in {partial_dir}; run without --resume to start afresh.")
@@ -93,7 +96,7 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
 
     old_handler = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
     try:
-        sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=print_progress,
+        sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=print_progress, print_func=print_func,
                            checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
     except KeyboardInterrupt:
         # No save here: the interrupt can arrive in the middle of an iteration, and a sampler saved then cannot be
@@ -103,6 +106,26 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
         if old_handler is not None:
             signal.signal(signal.SIGTERM, old_handler)
     return sampler.results
+
+
+#: Seconds between progress lines when stderr is not a terminal.
+PROGRESS_EVERY_S = 15.0
+
+
+class _LineProgress:
+    """dynesty ``print_func`` for logs: a plain line (no carriage returns) at most every PROGRESS_EVERY_S seconds."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def __call__(self, itresult, niter, ncall, dlogz=None, **_) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_S:
+            return
+        self.last = now
+        remaining = itresult.delta_logz
+        print(f"nested sampling: iteration {niter}, {ncall} likelihood calls, ln Z = {itresult.logz:.3f}, "
+              f"remaining Delta ln Z = {remaining:.3g} (stops below {dlogz:g})", file=sys.stderr, flush=True)
 
 
 def _main_thread() -> bool:
