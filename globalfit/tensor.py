@@ -51,23 +51,30 @@ def interp(x: Any, xp: np.ndarray, fp: np.ndarray) -> Any:
     return pt.as_tensor_variable(fp)[idx] + pt.as_tensor_variable(slopes)[idx] * (xc - pt.as_tensor_variable(xp)[idx])
 
 
-def interp_rows(x: Any, xp: np.ndarray, fp: np.ndarray, cubic: bool = False) -> Any:
+def pchip_slopes(xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """Node derivatives of the monotonicity-preserving piecewise-cubic Hermite interpolant (Fritsch-Carlson, as
+    :class:`scipy.interpolate.PchipInterpolator`) of the columns of ``fp`` (shape ``(len(xp), k)``), for
+    :func:`interp_rows`. Computed once per table, not per evaluation."""
+    from scipy.interpolate import PchipInterpolator
+
+    return PchipInterpolator(np.asarray(xp, float), np.asarray(fp, float), axis=0).derivative()(xp)
+
+
+def interp_rows(x: Any, xp: np.ndarray, fp: np.ndarray, slopes: np.ndarray | None = None) -> Any:
     """Interpolation of every column of ``fp`` (shape ``(len(xp), k)``) at one scalar ``x``, clamped at the ends: a
     length-k vector, from one index search (cheaper in a graph than k calls of :func:`interp`).
 
-    ``cubic=False``: piecewise linear. ``cubic=True``: piecewise-cubic Hermite with the monotonicity-preserving PCHIP
-    slopes at the nodes (Fritsch-Carlson, as :class:`scipy.interpolate.PchipInterpolator`): C1, no overshoot, exact at
-    the nodes, and much closer than linear interpolation for smooth curved data such as log sigma vs log M.
+    Without ``slopes``: piecewise linear. With ``slopes`` (node derivatives, e.g. :func:`pchip_slopes`): piecewise
+    cubic Hermite, C1 and exact at the nodes; with PCHIP slopes it does not overshoot and is much closer than linear
+    interpolation for smooth curved data such as log sigma vs log M.
     """
     xp = np.asarray(xp, dtype=float)
     fp = np.asarray(fp, dtype=float)
     h = np.diff(xp)[:, None]
     m = math_of(x)
     xc = m.clip(x, xp[0], xp[-1])
-    if cubic:
-        from scipy.interpolate import PchipInterpolator
-
-        d = PchipInterpolator(xp, fp, axis=0).derivative()(xp)
+    if slopes is not None:
+        d = np.asarray(slopes, dtype=float)
         # Hermite form on each interval: f = y_i + t (a_i + t (b_i + t c_i)), t = (x - x_i)/h_i
         coef = [fp[:-1], h * d[:-1], 3 * (fp[1:] - fp[:-1]) - h * (2 * d[:-1] + d[1:]),
                 -2 * (fp[1:] - fp[:-1]) + h * (d[:-1] + d[1:])]

@@ -27,7 +27,7 @@ import numpy as np
 from globalfit.components.base import Component, CountingRegion, NuisancePrior, register
 from globalfit.errors import DataError
 from globalfit.physics.charges import FLAVOURS
-from globalfit.tensor import hat_weights, interp, interp_rows, math_of
+from globalfit.tensor import hat_weights, interp, interp_rows, math_of, pchip_slopes
 from globalfit.util import log_once
 
 
@@ -101,6 +101,7 @@ class MonoXInclusive(Component):
                 raise DataError(f"{self.id}: signal table for Gamma/M = {r:g} does not cover every tabulated mass")
             grid[:, j, :] = np.log(np.maximum(tab[self.thresholds].to_numpy(float), 1e-300) * r)
         self.log_sigma_r = grid.reshape(len(self.masses), -1)
+        self.slopes = pchip_slopes(self.log_m, self.log_sigma_r)
 
     def width_ratio(self, theory) -> Any:
         """Gamma/M of the Z' at this point (fixed in simplified mode, from g' and the charges in u1 mode)."""
@@ -111,7 +112,7 @@ class MonoXInclusive(Component):
     def _tails(self, theory) -> Any:
         """sigma(pT > T_k) [pb] at unit couplings and this point's Gamma/M, one entry per threshold (a vector)."""
         m = math_of(theory.mass, theory.values.get("gprime"))
-        rows = interp_rows(m.log(theory.mass), self.log_m, self.log_sigma_r, cubic=True).reshape((len(self.log_r), -1))
+        rows = interp_rows(m.log(theory.mass), self.log_m, self.log_sigma_r, self.slopes).reshape((len(self.log_r), -1))
         ratio = self.width_ratio(theory)
         w = hat_weights(m.log(ratio) + 0.0 * theory.mass, self.log_r)
         log_sr = sum(w[j] * rows[j] for j in range(len(self.log_r)))
