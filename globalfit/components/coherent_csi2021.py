@@ -14,8 +14,9 @@ Expected counts in the coincidence (C) window, bin (i = PE, j = t_rec)::
   component.
 - BRN, NIN: release PE PDFs times the release time PDFs weighted by eps_T and renormalised over the window, scaled to
   the expected 18.4 and 5.6 events.
-- SS: steady state measured in situ by the anticoincidence (AC) events; template = AC PE spectrum spread uniformly in
-  t_rec, shared by both windows, so the second Poisson term (AC data) constrains s.
+- SS: steady state measured in situ by the anticoincidence (AC) events; template = AC PE spectrum times uniform
+  arrival times weighted by eps_T (random coincidences pass the same timing cut), shared by both windows, so the
+  second Poisson term (AC data) constrains s.
 
 log L = -(1/2) (Poisson deviance of C + Poisson deviance of AC). Nuisances (normal priors added by the model):
 gamma (CEvNS normalisation, 13 %), b (BRN, 25 %), n (NIN, 35 %), s (SS, loose 10 %; the AC term constrains it to 3 %),
@@ -104,10 +105,6 @@ class CoherentCsI2021(Component):
         self.data_c[ipe, it] = counts["coincidence"].to_numpy(float)
         self.data_ac[ipe, it] = counts["anticoincidence"].to_numpy(float)
         t_lo, t_hi = spec["analysis_window"]["t_us"]
-        dt = np.diff(self.t_edges)
-
-        # steady state: AC PE spectrum, flat in time (it is random-coincidence background)
-        self.ss = self.data_ac.sum(axis=1)[:, None] * (dt / (t_hi - t_lo))[None, :]
 
         # timing: SNS components per time bin, weighted by eps_T on a 5-ns grid
         te = spec["time_efficiency"]
@@ -116,6 +113,12 @@ class CoherentCsI2021(Component):
         centres = 0.5 * (fine_t[1:] + fine_t[:-1])
         eff_t = time_efficiency(centres, te["t0_us"], te["slope_per_us"])
         tbin = np.searchsorted(self.t_edges, centres, side="right") - 1
+
+        # steady state: the AC PE spectrum times the time distribution of random coincidences after the timing
+        # efficiency, i.e. uniform arrival times weighted by eps_T (the AC events themselves fall by 14 % from
+        # 0-1 us to 4-6 us, as eps_T does; a flat template would put that excess of early events into the signal)
+        ss_time = np.bincount(tbin, eff_t, minlength=n_t)
+        self.ss = self.data_ac.sum(axis=1)[:, None] * (ss_time / ss_time.sum())[None, :]
         self.f_prompt = np.bincount(tbin, tp * eff_t, minlength=n_t)
         self.f_delayed = np.bincount(tbin, td * eff_t, minlength=n_t)
 

@@ -167,9 +167,11 @@ files as kept in `../shared/reference/coherent/csi2021/` (see the SOURCES.md the
 ## Our construction
 
 - Steady-state (SS) background: the AC events measure it in situ. Its template is the AC PE spectrum (per PE bin,
-  summed over t_rec < 6 us) spread uniformly in t_rec; the same template times (1 + s) enters the C expectation and a
-  second Poisson term comparing it with the binned AC events, so the AC counts constrain s (about 3 %). The normal
-  prior on s (sigma 0.10) is a loose regulator of our choice, not a published number.
+  summed over t_rec < 6 us) times uniform arrival times weighted by the timing efficiency eps_T (random coincidences
+  pass the same timing cut: the AC events fall by 14 % from 0-1 us to 4-6 us, as eps_T does); the same template times
+  (1 + s) enters the C expectation and a second Poisson term comparing it with the binned AC events, so the AC counts
+  constrain s (about 3 %). The normal prior on s (sigma 0.10) is a loose regulator of our choice, not a published
+  number.
 - Option `shape_systematics` (off by default): unit-normal nuisances for the two scintillation-response components
   and the energy efficiency, each a linear per-bin change of the SM signal by half the difference of the release's
   +-1 sigma models (the efficiency pair changes the total by +-11 %). Off by default because the 13 % CEvNS
@@ -179,12 +181,9 @@ files as kept in `../shared/reference/coherent/csi2021/` (see the SOURCES.md the
 
 - SM prediction in the window: 322.6 events with the Klein-Nystrand form factor and tree-level couplings, 3 % below
   the paper's 333 +- 43 (Helm: +7.8 %, radiative corrections: +4.9 %).
-- Fit at the SM with the CEvNS normalisation free: 334 CEvNS events, 9 % above the paper's 306 +- 20 (1.4 of its
-  sigma). BRN 17.8, NIN 5.5, SS 1259 (AC: 1295). With the SS fixed to the AC count the fit gives 319; with the shape
-  systematics free, 325. Likely causes of the remaining difference: our Gaussian POT trace fitted to the NIN timing
-  instead of the release's SNS flux histograms (shifting its mean by +-50 ns moves the fit by < 1 %), the SS template
-  (AC PE spectrum flat in time, its shape fluctuations not propagated), and the collaboration's systematic PDFs
-  (timing, quenching, efficiency, BRN shape), which we do not have.
+- Fit at the SM with the CEvNS normalisation free: 310.5 CEvNS events, 1.5 % above the paper's 306 +- 20; BRN 17.0,
+  NIN 5.5, SS 1271.5 in the C window (AC: 1295). A template flat in time instead gives 334 (+9 %): it puts the
+  early-time excess of random coincidences (before the timing efficiency falls) into the signal.
 """
     write_dataset("likelihoods", "coherent_csi_2021", spec,
                   {"counts.csv": counts, "pe_pdfs.csv": pe_pdfs, "time_pdfs.csv": time_pdfs}, sources)
