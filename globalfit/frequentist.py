@@ -2,6 +2,7 @@
 coupling vs mass, for each dataset alone and combined, and (for counting datasets) CLs with the statistic of
 paper 000 (:mod:`globalfit.cls`), method ``cls`` in ``limits.csv``: per dataset its most sensitive inclusive region,
 and, with several counting datasets, component ``combined``: the sum of the chi^2 of those regions (paper 000 sec. 4).
+In simplified mode the theory bound of paper 000 eq. 2.9 is added (component ``width_bound``).
 
 Convention (written into the ``method`` column of ``limits.csv``): at fixed mass, chi^2(c) = -2 log L profiled
 over the nuisance parameters (their Gaussian pull terms included); the reference is its minimum over the coupling
@@ -261,6 +262,8 @@ def run_limits(cfg, out_dir: Path, *, force: bool = False) -> Path:
             for chunk in _chunks([float(m) for m in masses], procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(masses), len(fit.components), len(jobs))
     rows = [r for chunk in parallel_map(_call, jobs, procs, progress="limits (chunks done)") for r in chunk]
+    if cfg.model.type == "simplified":
+        rows += width_bound_rows(fit, masses)
     table = pd.DataFrame(rows).sort_values(["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
     failed = table[~np.isfinite(table["upper"])]
     for _, r in failed.iterrows():
@@ -277,6 +280,18 @@ def run_limits(cfg, out_dir: Path, *, force: bool = False) -> Path:
         (tmp / "plots").mkdir()
         plot_limits(table[np.isfinite(table["upper"])], tmp / "plots" / "limits.png", bayes)
     return out_dir
+
+
+def width_bound_rows(fit, masses) -> list[dict]:
+    """Simplified mode: paper 000 eq. 2.9, the largest |eps| whose partial widths into quarks and neutrinos fit inside the
+    assumed total width Gamma = r M (larger eps are inconsistent with the model, shaded in its Fig. 3): rows of
+    ``limits.csv`` with component ``width_bound``, method ``paper000_eq2.9`` and level = r."""
+    from globalfit.physics.nsi import n_open_quarks, simplified_width_bound
+
+    r = fit.theory.width_ratio
+    return [{"mass_GeV": float(m), "component": "width_bound", "method": "paper000_eq2.9", "level": r,
+             "parameter": fit.theory.coupling_name, "note": "",
+             "upper": float(simplified_width_bound(float(m), r, n_open_quarks(float(m))))} for m in masses]
 
 
 def _call(job):

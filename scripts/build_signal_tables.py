@@ -2,15 +2,16 @@
 
 For each mono-X analysis: sigma(pp -> Z'* X -> nu nubar X, pT_miss > T) at LO (X = jet or photon) for every inclusive
 threshold T, on a grid of M_Z' and Gamma/M, at unit couplings g_q = g_nu = 1 to one quark flavour at a time (vector
-coupling to d, u, s, c or b; one left-handed neutrino flavour). Rates scale as (g_q g_nu)^2 at fixed width, and flavours
-add. The Gamma/M grid serves the u1 mode, where the width follows from g' and the charges, and any fixed Gamma/M of the
+coupling to d, u, s, c or b; one left-handed neutrino flavour), and the interference with the SM Z per unit g_q g_nu.
+Rates scale as (g_q g_nu)^2 (interference: g_q g_nu) at fixed width, and flavours add. The Gamma/M grid serves the
+u1 mode, where the width follows from g' and the charges, and any fixed Gamma/M of the
 simplified mode. Uses the NNPDF2.3 LO grid of ../shared/reference/pdf (input only, not shipped) and runs the (mass,
 width) points in parallel through globalfit's executor.
 
 Also: sigma(pp -> Z') in the narrow-width approximation at unit vector coupling to d, u, s, c, b and the dilepton
 fiducial acceptance (pT > 30 GeV, |eta| < 2.5) for the resonance searches.
 
-Run: python scripts/build_signal_tables.py   (about 10 minutes on 2 cores)
+Run: python scripts/build_signal_tables.py   (about 20 minutes on 2 cores)
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ ANALYSES = {
 }
 OUT = REPO_ROOT / "scripts" / "signal_tables"
 FLAVOUR_COLUMNS = ["sigma_pb_d", "sigma_pb_u", "sigma_pb_s", "sigma_pb_c", "sigma_pb_b"]
+#: Interference with the SM Z per unit b_q b_nu (SM Z couplings included), per quark flavour.
+INTERFERENCE_COLUMNS = ["interference_pb_d", "interference_pb_u", "interference_pb_s", "interference_pb_c",
+                        "interference_pb_b"]
 
 
 def _signal_groups() -> dict[tuple, list[str]]:
@@ -73,12 +77,12 @@ class _Job:
 
     def __call__(self):
         from globalfit.physics.lhc.pdf import GridPDF
-        from globalfit.physics.lhc.vector_jet import zprime_tail_sigmas_per_quark
+        from globalfit.physics.lhc.vector_jet import zprime_tail_tables
 
         pdf = GridPDF(shared_reference() / PDF_FILE)
-        sig = zprime_tail_sigmas_per_quark(pdf, 13000.0, self.mass, self.width_ratio * self.mass,
-                                           np.array(self.thresholds), self.recoil, self.y_max, self.y_gaps, n_pt=72)
-        return [(self.recoil, self.y_max, self.y_gaps, self.mass, self.width_ratio, t, *sig[:, k])
+        pure, interf = zprime_tail_tables(pdf, 13000.0, self.mass, self.width_ratio * self.mass,
+                                          np.array(self.thresholds), self.recoil, self.y_max, self.y_gaps, n_pt=72)
+        return [(self.recoil, self.y_max, self.y_gaps, self.mass, self.width_ratio, t, *pure[:, k], *interf[:, k])
                 for k, t in enumerate(self.thresholds)]
 
 
@@ -128,8 +132,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     rows = [r for chunk in parallel_map(_call, jobs, progress="signal tables (mass, width)") for r in chunk]
     table = pd.DataFrame(rows, columns=["recoil", "y_max", "y_gaps", "mass_GeV", "width_ratio",
-                                        "ptmiss_threshold_GeV", *FLAVOUR_COLUMNS])
+                                        "ptmiss_threshold_GeV", *FLAVOUR_COLUMNS, *INTERFERENCE_COLUMNS])
     table.insert(6, "sigma_pb_unit_coupling", table[FLAVOUR_COLUMNS].sum(axis=1))
+    table.insert(7, "interference_pb_unit_coupling", table[INTERFERENCE_COLUMNS].sum(axis=1))
     for name in sorted(only - {"resonance"}):
         a = ANALYSES[name]
         sub = table[(table["recoil"] == a.recoil) & (table["y_max"] == a.y_max)

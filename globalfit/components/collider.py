@@ -12,10 +12,16 @@ tabulated masses the term is zero (never extrapolated; the log says so once). Th
 - u1 mode: (g' Q_q)^2 sum_alpha (g' Q_alpha)^2 (all quarks share Q_q; each neutrino flavour is one left-handed
   flavour of the table), Gamma/M = Gamma(g', M)/M from the charges (paper 002 eq. 1.7), so the width varies with g'.
 
+The interference with the SM Z (Z -> nu nubar of the same flavour) is tabulated too, per unit g_q g_nu with the SM
+couplings included (physics/lhc/vector_jet.py: ``zprime_tail_tables``), and enters linearly in the couplings:
+g_q g_nu (simplified; its sign is the sign of eps) or g'^2 Q_q sum_alpha Q_alpha (u1). It is interpolated as
+I/sqrt(sigma Gamma/M), which stays finite both in the narrow-width and in the contact limit. Option
+``sm_interference`` (default true) switches it off. Paper 000: it makes +eps and -eps limits differ by about 2 %.
+
 Exclusive-bin signals are differences of neighbouring tails. Options ``k_factor`` (default 1, LO) and
 ``k_factor_uncertainty`` (default 0.25, a normal nuisance ``signal_scale`` in the likelihood; CLs limits use the
 nominal signal, as paper 000). Likelihood: chi^2 = r^T (V_bkg + diag(N_obs))^-1 r with r = N_obs - N_bg - s (eq. 2.5
-generalised to correlated bins). Interference with the SM Z is not included (paper 000: a 2 % effect at most).
+generalised to correlated bins).
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ class MonoXInclusive(Component):
     #: K = sigma_NLO/sigma_LO applied to the LO tables (1: LO, as paper 000's nominal limits) and the relative theory
     #: uncertainty of the signal, a nuisance ``signal_scale`` (paper 000 sec. 3: scale + PDF uncertainties of about 25 %
     #: at LO weaken the limits by 10-15 %; at NLO, K = 1.25-1.45 with 7-11 %).
-    default_options = {"k_factor": 1.0, "k_factor_uncertainty": 0.25}
+    default_options = {"k_factor": 1.0, "k_factor_uncertainty": 0.25, "sm_interference": True}
 
     def __init__(self, entry, theory, options=None):
         super().__init__(entry, theory, options)
@@ -94,14 +100,24 @@ class MonoXInclusive(Component):
         self.masses = np.sort(sig["mass_GeV"].unique())
         self.log_m = np.log(self.masses)
         grid = np.empty((len(self.masses), len(ratios), len(self.thresholds)))
+        inter = np.zeros_like(grid)
+        has_interference = "interference_pb_unit_coupling" in sig.columns and bool(self.options["sm_interference"])
         for j, r in enumerate(ratios):
             sub = sig[np.isclose(sig["width_ratio"], r)]
             tab = sub.pivot_table(index="mass_GeV", columns="ptmiss_threshold_GeV", values="sigma_pb_unit_coupling")
             if len(tab) != len(self.masses):
                 raise DataError(f"{self.id}: signal table for Gamma/M = {r:g} does not cover every tabulated mass")
-            grid[:, j, :] = np.log(np.maximum(tab[self.thresholds].to_numpy(float), 1e-300) * r)
+            sr = np.maximum(tab[self.thresholds].to_numpy(float), 1e-300) * r
+            grid[:, j, :] = np.log(sr)
+            if has_interference:
+                it = sub.pivot_table(index="mass_GeV", columns="ptmiss_threshold_GeV",
+                                     values="interference_pb_unit_coupling")[self.thresholds].to_numpy(float)
+                inter[:, j, :] = it / np.sqrt(sr)
+        self.has_interference = has_interference
         self.log_sigma_r = grid.reshape(len(self.masses), -1)
         self.slopes = pchip_slopes(self.log_m, self.log_sigma_r)
+        self.interference_q = inter.reshape(len(self.masses), -1)
+        self.interference_slopes = pchip_slopes(self.log_m, self.interference_q)
 
     def width_ratio(self, theory) -> Any:
         """Gamma/M of the Z' at this point (fixed in simplified mode, from g' and the charges in u1 mode)."""
@@ -109,15 +125,28 @@ class MonoXInclusive(Component):
             return theory.spec.width_ratio
         return theory.width() / theory.mass
 
+    def _interpolated(self, theory, table: np.ndarray, slopes: np.ndarray) -> Any:
+        """A (mass, width, threshold) table at this point's M (PCHIP in log M) and Gamma/M (linear in log Gamma/M)."""
+        m = math_of(theory.mass, theory.values.get("gprime"))
+        rows = interp_rows(m.log(theory.mass), self.log_m, table, slopes).reshape((len(self.log_r), -1))
+        w = hat_weights(m.log(self.width_ratio(theory)) + 0.0 * theory.mass, self.log_r)
+        return sum(w[j] * rows[j] for j in range(len(self.log_r)))
+
     def _tails(self, theory) -> Any:
         """sigma(pT > T_k) [pb] at unit couplings and this point's Gamma/M, one entry per threshold (a vector)."""
         m = math_of(theory.mass, theory.values.get("gprime"))
-        rows = interp_rows(m.log(theory.mass), self.log_m, self.log_sigma_r, self.slopes).reshape((len(self.log_r), -1))
-        ratio = self.width_ratio(theory)
-        w = hat_weights(m.log(ratio) + 0.0 * theory.mass, self.log_r)
-        log_sr = sum(w[j] * rows[j] for j in range(len(self.log_r)))
         # sigma = (sigma r) / r, with r clamped at the widest node (Gamma = M) and exact narrow-width scaling below
-        return m.exp(log_sr) / m.minimum(ratio, self.width_ratios[-1])
+        return m.exp(self._interpolated(theory, self.log_sigma_r, self.slopes)) / m.minimum(
+            self.width_ratio(theory), self.width_ratios[-1])
+
+    def _interference_tails(self, theory) -> Any:
+        """Interference with the SM Z above each threshold [pb] per unit g_q g_nu (zero without an interference
+        table or with ``sm_interference: false``)."""
+        if not self.has_interference:
+            return np.zeros(len(self.thresholds))
+        m = math_of(theory.mass, theory.values.get("gprime"))
+        sqrt_sr = m.exp(0.5 * self._interpolated(theory, self.log_sigma_r, self.slopes))
+        return self._interpolated(theory, self.interference_q, self.interference_slopes) * sqrt_sr
 
     def is_sensitive(self) -> tuple[bool, str]:
         ch = self.theory.charges
@@ -129,25 +158,33 @@ class MonoXInclusive(Component):
         unc = float(self.options["k_factor_uncertainty"])
         return [NuisancePrior("signal_scale", 0.0, unc, lower=-1.0, description="signal theory uncertainty")] if unc > 0 else []
 
-    def coupling_factor(self, theory) -> Any:
-        """(g_q g_nu)^2 summed over the neutrino flavours that couple (multiplies the unit-coupling table)."""
+    def coupling_factors(self, theory) -> tuple[Any, Any]:
+        """(sum over neutrino flavours of (g_q g_nu)^2, of g_q g_nu): the factors of the unit-coupling pure Z' and
+        interference tables."""
         if theory.mode == "simplified":
-            return theory.coupling_product_q_nu() ** 2
+            n_flavours = len(theory.spec.flavours)
+            prod = theory.coupling_product_q_nu()
+            return n_flavours * prod**2, n_flavours * prod
         ch = self.theory.charges
-        q_nu2 = sum(float(ch.lepton(a)) ** 2 for a in FLAVOURS)
-        return theory.gprime**4 * float(ch.q) ** 2 * q_nu2
+        q_nu = [float(ch.lepton(a)) for a in FLAVOURS]
+        g2 = theory.gprime**2
+        return g2**2 * float(ch.q) ** 2 * sum(q * q for q in q_nu), g2 * float(ch.q) * sum(q_nu)
 
-    def _scale(self, theory) -> Any:
+    def signal_tails(self, theory) -> Any:
+        """Expected signal events above each threshold (nominal: no theory-uncertainty nuisance)."""
         inside = (theory.mass >= self.masses[0]) * (theory.mass <= self.masses[-1])
-        return inside * self.coupling_factor(theory) * self.lumi * float(self.options["k_factor"])
+        pure, inter = self.coupling_factors(theory)
+        rate = pure * self._tails(theory)
+        if self.has_interference:
+            rate = rate + inter * self._interference_tails(theory)
+        return inside * self.lumi * float(self.options["k_factor"]) * rate
 
     def signal_events(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:
         """Expected signal events in the exclusive bins (a vector)."""
-        tails = self._tails(theory)
+        tails = self.signal_tails(theory)
         m = math_of(tails)
         padded = m.concatenate([tails, m.zeros(1)]) if m is not np else np.append(tails, 0.0)
-        scale = self._scale(theory) * (1.0 + (nuisances or {}).get("signal_scale", 0.0))
-        return scale * (padded[self.bin_low] - padded[self.bin_high])
+        return (1.0 + (nuisances or {}).get("signal_scale", 0.0)) * (padded[self.bin_low] - padded[self.bin_high])
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
         r = self.n_obs - self.n_bkg - self.signal_events(theory, nuisances)
@@ -158,7 +195,7 @@ class MonoXInclusive(Component):
         return 0.0
 
     def counting_regions(self, theory) -> list[CountingRegion]:
-        s = self._scale(theory) * self._tails(theory)
+        s = self.signal_tails(theory)
         return [CountingRegion(s[k], self.n_bkg_inc[k], self.n_err_inc[k], self.n_obs_inc[k],
                                f"pTmiss > {self.thresholds[k]:g} GeV") for k in range(len(self.thresholds))]
 
