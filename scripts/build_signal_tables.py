@@ -11,7 +11,7 @@ width) points in parallel through globalfit's executor.
 Also: sigma(pp -> Z') in the narrow-width approximation at unit vector coupling to d, u, s, c, b and the dilepton
 fiducial acceptance (pT > 30 GeV, |eta| < 2.5) for the resonance searches.
 
-Run: python scripts/build_signal_tables.py   (about 20 minutes on 2 cores)
+Run: python scripts/build_signal_tables.py   (about 25 minutes on 2 cores)
 """
 
 from __future__ import annotations
