@@ -107,3 +107,20 @@ def split_signal_regions(regions: Any, low: str, high: str) -> tuple[Any, Any]:
                               "n_obs": inc["n_obs"].astype(float), "n_bkg": inc["n_bkg"].astype(float),
                               "n_bkg_err": inc["n_bkg_unc_total"].astype(float)})
     return exclusive.reset_index(drop=True), inclusive.reset_index(drop=True)
+
+
+def lhc_inputs(folder: str, table: str) -> tuple[Path, Any]:
+    """The reference folder ``../shared/reference/lhc/<folder>`` and the project's signal table
+    ``scripts/signal_tables/<table>`` (as a DataFrame) of an LHC converter; exits with a one-line message naming
+    what is missing."""
+    import sys
+
+    import pandas as pd
+
+    ref = shared_reference() / "lhc" / folder
+    if not ref.is_dir():
+        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
+    path = REPO_ROOT / "scripts" / "signal_tables" / table
+    if not path.is_file():
+        sys.exit(f"signal table {path} missing: run scripts/build_signal_tables.py first")
+    return ref, pd.read_csv(path)

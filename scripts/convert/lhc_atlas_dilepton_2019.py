@@ -7,13 +7,10 @@ Run: python scripts/convert/lhc_atlas_dilepton_2019.py
 
 from __future__ import annotations
 
-import sys
-
 import pandas as pd
 
-from globalfit.datatools import REPO_ROOT, shared_reference, write_dataset
+from globalfit.datatools import lhc_inputs, write_dataset
 
-TABLE = REPO_ROOT / "scripts" / "signal_tables" / "zprime_narrow_resonance.csv"
 
 
 def higgsbounds_table(path) -> pd.DataFrame:
@@ -28,11 +25,7 @@ def higgsbounds_table(path) -> pd.DataFrame:
 
 
 def main() -> None:
-    ref = shared_reference() / "lhc" / "atlas_1903_06248_dilepton_139"
-    if not ref.is_dir():
-        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
-    if not TABLE.is_file():
-        sys.exit(f"signal table {TABLE} missing: run scripts/build_signal_tables.py first")
+    ref, signal = lhc_inputs("atlas_1903_06248_dilepton_139", "zprime_narrow_resonance.csv")
     raw = pd.read_csv(ref / "atlas_1903_06248_ll_observed_fiducial_limit.csv", comment="#")
     widths = {"width_0p0pct_fb": 0.0, "width_0p5pct_fb": 0.005, "width_1p2pct_fb": 0.012, "width_3p0pct_fb": 0.03,
               "width_6p0pct_fb": 0.06, "width_10p0pct_fb": 0.10}
@@ -50,7 +43,7 @@ def main() -> None:
          "fiducial": "both leptons pT > 30 GeV, |eta| < 2.5 (paper 002 eq. 4.3)",
          "channel_limits": {"mumu": {"file": "limit_mumu.csv", "fiducial": False},
                             "ee": {"file": "limit_ee.csv", "fiducial": False}}},
-        {"limit.csv": limit, "signal_table.csv": pd.read_csv(TABLE), **singles},
+        {"limit.csv": limit, "signal_table.csv": signal, **singles},
         "# lhc_atlas_dilepton_2019\n\nATLAS search for high-mass dilepton resonances with 139/fb at 13 TeV (arXiv:1903.06248,\n"
         "HEPData ins1725190, table 4: observed 95 % CL limits on the fiducial cross section times branching ratio to one\n"
         "lepton flavour, combined ee + mumu, for Gamma/m = 0, 0.5, 1.2, 3, 6, 10 %; values in fb although the HEPData v1\n"

@@ -7,24 +7,17 @@ Run: python scripts/convert/lhc_atlas_ditau_2017.py
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pandas as pd
 
-from globalfit.datatools import REPO_ROOT, shared_reference, write_dataset
+from globalfit.datatools import lhc_inputs, write_dataset
 
-TABLE = REPO_ROOT / "scripts" / "signal_tables" / "zprime_narrow_resonance.csv"
 #: The curve is given for one Z' lineshape (sequential-SM-like, Gamma/M ~ 3 %); it is applied at every width.
 WIDTH_RATIO = 0.03
 
 
 def main() -> None:
-    ref = shared_reference() / "lhc" / "atlas_1709_07242_ditau_36p1"
-    if not ref.is_dir():
-        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
-    if not TABLE.is_file():
-        sys.exit(f"signal table {TABLE} missing: run scripts/build_signal_tables.py first")
+    ref, signal = lhc_inputs("atlas_1709_07242_ditau_36p1", "zprime_narrow_resonance.csv")
     raw = np.loadtxt(ref / "exp_card_6.dat")
     order = np.argsort(raw[:, 0])
     mass, lim = raw[order, 0] * 1e3, raw[order, 1] * 1e3  # TeV -> GeV, pb -> fb
@@ -36,7 +29,7 @@ def main() -> None:
          "description": "ATLAS Z' -> tau tau 36.1/fb: sigma x BR(tau tau) limit vs mass as a chi^2 term (u1 mode)",
          "citation": "ATLAS collaboration, JHEP 01 (2018) 055, arXiv:1709.07242",
          "confidence_level": 0.95, "q_cl": 3.84, "channel": "tautau", "fiducial": False},
-        {"limit.csv": limit, "signal_table.csv": pd.read_csv(TABLE)},
+        {"limit.csv": limit, "signal_table.csv": signal},
         "# lhc_atlas_ditau_2017\n\nATLAS search for heavy neutral gauge bosons in the ditau final state, 36.1/fb at 13 TeV\n"
         "(arXiv:1709.07242): 95 % CL upper limit on sigma(pp -> Z') x BR(Z' -> tau tau), 0.2-4 TeV, as digitised in the\n"
         "Z'-explorer cards (secondary; observed or expected is not stated there, see the reference SOURCES.md). Converted\n"

@@ -8,21 +8,14 @@ Run: python scripts/convert/lhc_atlas_monojet_2017.py
 
 from __future__ import annotations
 
-import sys
-
 import pandas as pd
 
-from globalfit.datatools import REPO_ROOT, shared_reference, split_signal_regions, write_dataset
+from globalfit.datatools import lhc_inputs, split_signal_regions, write_dataset
 
-TABLE = REPO_ROOT / "scripts" / "signal_tables" / "atlas_monojet_2017_zprime_nunu_jet.csv"
 
 
 def main() -> None:
-    ref = shared_reference() / "lhc" / "atlas_1711_03301_monojet_36p1"
-    if not ref.is_dir():
-        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
-    if not TABLE.is_file():
-        sys.exit(f"signal table {TABLE} missing: run scripts/build_signal_tables.py first")
+    ref, signal = lhc_inputs("atlas_1711_03301_monojet_36p1", "atlas_monojet_2017_zprime_nunu_jet.csv")
     sr = pd.read_csv(ref / "atlas_1711_03301_signal_regions.csv")
     exclusive, inclusive = split_signal_regions(sr, "ptmiss_low_GeV", "ptmiss_high_GeV")
     write_dataset(
@@ -33,7 +26,7 @@ def main() -> None:
          "lumi_pb": 36100.0, "sqrt_s_GeV": 13000.0, "jet_rapidity_max": 2.4,
          "signal": "LO pp -> Z'* j -> nu nubar j, unit g_q = g_nu (quarks d u s c b, one neutrino flavour), NNPDF2.3 LO, "
                    "mu = H_T/2, no K-factor, no detector efficiency"},
-        {"exclusive_bins.csv": exclusive, "inclusive_regions.csv": inclusive, "signal_table.csv": pd.read_csv(TABLE)},
+        {"exclusive_bins.csv": exclusive, "inclusive_regions.csv": inclusive, "signal_table.csv": signal},
         "# lhc_atlas_monojet_2017\n\nATLAS search for new phenomena with an energetic jet and missing transverse momentum, 36.1/fb\n"
         "at 13 TeV (arXiv:1711.03301): inclusive regions IM1-IM10 (pT_miss > 250 ... 1000 GeV) and exclusive regions\n"
         "EM1-EM10 with observed events, SM prediction and its total uncertainty, as transcribed in the reference material\n"

@@ -9,21 +9,14 @@ Run: python scripts/convert/lhc_atlas_monophoton_2017.py
 
 from __future__ import annotations
 
-import sys
-
 import pandas as pd
 
-from globalfit.datatools import REPO_ROOT, shared_reference, split_signal_regions, write_dataset
+from globalfit.datatools import lhc_inputs, split_signal_regions, write_dataset
 
-TABLE = REPO_ROOT / "scripts" / "signal_tables" / "atlas_monophoton_2017_zprime_nunu_photon.csv"
 
 
 def main() -> None:
-    ref = shared_reference() / "lhc" / "atlas_1704_03848_monophoton_36p1"
-    if not ref.is_dir():
-        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
-    if not TABLE.is_file():
-        sys.exit(f"signal table {TABLE} missing: run scripts/build_signal_tables.py first")
+    ref, signal = lhc_inputs("atlas_1704_03848_monophoton_36p1", "atlas_monophoton_2017_zprime_nunu_photon.csv")
     sr = pd.read_csv(ref / "atlas_1704_03848_signal_regions.csv")
     exclusive, inclusive = split_signal_regions(sr, "etmiss_low_GeV", "etmiss_high_GeV")
     # the likelihood bins: SRE1, SRE2 and SRI3 (E_T^miss > 300 GeV), which tile E_T^miss > 150 GeV
@@ -39,7 +32,7 @@ def main() -> None:
          "photon_eta_crack": [1.37, 1.52],
          "signal": "LO q qbar -> gamma Z'* -> gamma nu nubar, unit g_q = g_nu (quarks d u s c b, one neutrino flavour), "
                    "NNPDF2.3 LO, mu = H_T/2, alpha(0), no K-factor, no detector efficiency"},
-        {"exclusive_bins.csv": exclusive, "inclusive_regions.csv": inclusive, "signal_table.csv": pd.read_csv(TABLE)},
+        {"exclusive_bins.csv": exclusive, "inclusive_regions.csv": inclusive, "signal_table.csv": signal},
         "# lhc_atlas_monophoton_2017\n\nATLAS search for dark matter with an energetic photon and missing transverse\n"
         "momentum, 36.1/fb at 13 TeV (arXiv:1704.03848, Eur. Phys. J. C 77 (2017) 393): inclusive regions SRI1-SRI3\n"
         "(E_T^miss > 150, 225, 300 GeV) and exclusive regions SRE1 (150-225 GeV), SRE2 (225-300 GeV), with observed\n"

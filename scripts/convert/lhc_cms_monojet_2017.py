@@ -11,22 +11,15 @@ Run: python scripts/convert/lhc_cms_monojet_2017.py
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pandas as pd
 
-from globalfit.datatools import REPO_ROOT, shared_reference, write_dataset
+from globalfit.datatools import lhc_inputs, write_dataset
 
-TABLE = REPO_ROOT / "scripts" / "signal_tables" / "cms_monojet_2017_zprime_nunu_jet.csv"
 
 
 def main() -> None:
-    ref = shared_reference() / "lhc" / "cms_1712_02345_monojet_35p9"
-    if not ref.is_dir():
-        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
-    if not TABLE.is_file():
-        sys.exit(f"signal table {TABLE} missing: run scripts/build_signal_tables.py first")
+    ref, signal = lhc_inputs("cms_1712_02345_monojet_35p9", "cms_monojet_2017_zprime_nunu_jet.csv")
     bins = pd.read_csv(ref / "cms_exo_16_048_monojet_bins.csv")
     cov = np.loadtxt(ref / "cms_exo_16_048_monojet_bkg_covariance.csv", delimiter=",", comments="#")
     cov = 0.5 * (cov + cov.T)  # the transcription has two rounding asymmetries
@@ -41,7 +34,6 @@ def main() -> None:
         inclusive.append({"ptmiss_threshold_GeV": low, "n_obs": exclusive["n_obs"][k:].sum(),
                           "n_bkg": exclusive["n_bkg"][k:].sum(), "n_bkg_err": float(np.sqrt(cov[k:, k:].sum()))})
     cov_frame = pd.DataFrame(cov, columns=[f"bin{k}" for k in range(len(cov))])
-    signal = pd.read_csv(TABLE)
     write_dataset(
         "likelihoods", "lhc_cms_monojet_2017",
         {"kind": "monox_inclusive",
