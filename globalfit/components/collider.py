@@ -99,25 +99,25 @@ class MonoXInclusive(Component):
         self.log_r = np.log(ratios)
         self.masses = np.sort(sig["mass_GeV"].unique())
         self.log_m = np.log(self.masses)
-        grid = np.empty((len(self.masses), len(ratios), len(self.thresholds)))
-        inter = np.zeros_like(grid)
+        n_k = len(self.thresholds)
         has_interference = "interference_pb_unit_coupling" in sig.columns and bool(self.options["sm_interference"])
+        # one table [mass, (width, threshold, quantity)]: log(sigma Gamma/M), and I/sqrt(sigma Gamma/M) for the
+        # interference, so that one interpolation serves both
+        columns = ["sigma_pb_unit_coupling"] + (["interference_pb_unit_coupling"] if has_interference else [])
+        grid = np.empty((len(self.masses), len(ratios), len(columns), n_k))
         for j, r in enumerate(ratios):
             sub = sig[np.isclose(sig["width_ratio"], r)]
-            tab = sub.pivot_table(index="mass_GeV", columns="ptmiss_threshold_GeV", values="sigma_pb_unit_coupling")
-            if len(tab) != len(self.masses):
+            tabs = [sub.pivot_table(index="mass_GeV", columns="ptmiss_threshold_GeV", values=c)[self.thresholds]
+                    .to_numpy(float) for c in columns]
+            if len(tabs[0]) != len(self.masses):
                 raise DataError(f"{self.id}: signal table for Gamma/M = {r:g} does not cover every tabulated mass")
-            sr = np.maximum(tab[self.thresholds].to_numpy(float), 1e-300) * r
-            grid[:, j, :] = np.log(sr)
+            sr = np.maximum(tabs[0], 1e-300) * r
+            grid[:, j, 0] = np.log(sr)
             if has_interference:
-                it = sub.pivot_table(index="mass_GeV", columns="ptmiss_threshold_GeV",
-                                     values="interference_pb_unit_coupling")[self.thresholds].to_numpy(float)
-                inter[:, j, :] = it / np.sqrt(sr)
+                grid[:, j, 1] = tabs[1] / np.sqrt(sr)
         self.has_interference = has_interference
-        self.log_sigma_r = grid.reshape(len(self.masses), -1)
-        self.slopes = pchip_slopes(self.log_m, self.log_sigma_r)
-        self.interference_q = inter.reshape(len(self.masses), -1)
-        self.interference_slopes = pchip_slopes(self.log_m, self.interference_q)
+        self.table = grid.reshape(len(self.masses), -1)
+        self.slopes = pchip_slopes(self.log_m, self.table)
 
     def width_ratio(self, theory) -> Any:
         """Gamma/M of the Z' at this point (fixed in simplified mode, from g' and the charges in u1 mode)."""
@@ -125,28 +125,29 @@ class MonoXInclusive(Component):
             return theory.spec.width_ratio
         return theory.width() / theory.mass
 
-    def _interpolated(self, theory, table: np.ndarray, slopes: np.ndarray) -> Any:
-        """A (mass, width, threshold) table at this point's M (PCHIP in log M) and Gamma/M (linear in log Gamma/M)."""
+    def _unit_tails(self, theory) -> tuple[Any, Any]:
+        """(pure Z' tails at unit couplings, interference tails per unit g_q g_nu) [pb] above each threshold, at this
+        point's M (PCHIP in log M) and Gamma/M (linear in log Gamma/M): one interpolation of the combined table."""
         m = math_of(theory.mass, theory.values.get("gprime"))
-        rows = interp_rows(m.log(theory.mass), self.log_m, table, slopes).reshape((len(self.log_r), -1))
-        w = hat_weights(m.log(self.width_ratio(theory)) + 0.0 * theory.mass, self.log_r)
-        return sum(w[j] * rows[j] for j in range(len(self.log_r)))
+        ratio = self.width_ratio(theory)
+        rows = interp_rows(m.log(theory.mass), self.log_m, self.table, self.slopes).reshape((len(self.log_r), -1))
+        w = hat_weights(m.log(ratio) + 0.0 * theory.mass, self.log_r)
+        values = sum(w[j] * rows[j] for j in range(len(self.log_r)))
+        n_k = len(self.thresholds)
+        sigma_r = m.exp(values[:n_k])
+        # sigma = (sigma r) / r, with r clamped at the widest node (Gamma = M) and exact narrow-width scaling below
+        pure = sigma_r / m.minimum(ratio, self.width_ratios[-1])
+        inter = values[n_k:] * m.sqrt(sigma_r) if self.has_interference else np.zeros(n_k)
+        return pure, inter
 
     def _tails(self, theory) -> Any:
         """sigma(pT > T_k) [pb] at unit couplings and this point's Gamma/M, one entry per threshold (a vector)."""
-        m = math_of(theory.mass, theory.values.get("gprime"))
-        # sigma = (sigma r) / r, with r clamped at the widest node (Gamma = M) and exact narrow-width scaling below
-        return m.exp(self._interpolated(theory, self.log_sigma_r, self.slopes)) / m.minimum(
-            self.width_ratio(theory), self.width_ratios[-1])
+        return self._unit_tails(theory)[0]
 
     def _interference_tails(self, theory) -> Any:
         """Interference with the SM Z above each threshold [pb] per unit g_q g_nu (zero without an interference
         table or with ``sm_interference: false``)."""
-        if not self.has_interference:
-            return np.zeros(len(self.thresholds))
-        m = math_of(theory.mass, theory.values.get("gprime"))
-        sqrt_sr = m.exp(0.5 * self._interpolated(theory, self.log_sigma_r, self.slopes))
-        return self._interpolated(theory, self.interference_q, self.interference_slopes) * sqrt_sr
+        return self._unit_tails(theory)[1]
 
     def is_sensitive(self) -> tuple[bool, str]:
         ch = self.theory.charges
@@ -173,10 +174,9 @@ class MonoXInclusive(Component):
     def signal_tails(self, theory) -> Any:
         """Expected signal events above each threshold (nominal: no theory-uncertainty nuisance)."""
         inside = (theory.mass >= self.masses[0]) * (theory.mass <= self.masses[-1])
-        pure, inter = self.coupling_factors(theory)
-        rate = pure * self._tails(theory)
-        if self.has_interference:
-            rate = rate + inter * self._interference_tails(theory)
+        f_pure, f_inter = self.coupling_factors(theory)
+        pure, inter = self._unit_tails(theory)
+        rate = f_pure * pure + f_inter * inter if self.has_interference else f_pure * pure
         return inside * self.lumi * float(self.options["k_factor"]) * rate
 
     def signal_events(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:
