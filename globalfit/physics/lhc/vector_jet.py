@@ -188,18 +188,17 @@ def zprime_tail_sigmas_per_quark(pdf, sqrt_s: float, mass: float, width: float, 
                                  recoil: str = "jet", y_max: float = 2.4, y_gaps: Sequence[tuple[float, float]] = (),
                                  n_m: int = 24, n_pt: int = 72, pids: Sequence[int] = PIDS) -> np.ndarray:
     """sigma(pp -> Z'* X -> nu nubar X, pT > T) [pb] at unit couplings g_q = g_nu = 1, one quark flavour at a time,
-    for every threshold T (shape ``(len(pids), len(thresholds))``). Rates scale as g_q^2 g_nu^2 at fixed width.
-    One pT grid serves all thresholds: d sigma/d pT on log-spaced nodes, integrated as a tail."""
-    thresholds = np.asarray(thresholds, dtype=float)
-    nodes = np.geomspace(thresholds.min(), 0.5 * sqrt_s, n_pt)
-    dens = np.zeros((len(pids), n_pt))
-    for m, w in zip(*_breit_wigner_nodes(mass, width, sqrt_s, n_m)):
-        dens += w * dsigma_dpt_per_quark(pdf, sqrt_s, m, nodes, recoil, y_max, y_gaps, pids=pids)
-    # tail integrals in log pT (trapezoid on the log grid)
+    for every threshold T (shape ``(len(pids), len(thresholds))``): the pure Z' part of :func:`zprime_tail_tables`,
+    without the interference. Rates scale as g_q^2 g_nu^2 at fixed width."""
+    return zprime_tail_tables(pdf, sqrt_s, mass, width, thresholds, recoil, y_max, y_gaps, n_m, 0, n_pt, pids)[0]
+
+
+def _tail_integrals(dens: np.ndarray, nodes: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """int_T^max d sigma/d pT for every threshold T from d sigma/d pT on log-spaced ``nodes`` (rows of ``dens``):
+    trapezoid rule in log pT, one cumulative integral serving all thresholds."""
     lp = np.log(nodes)
     f = dens * nodes
-    cum = np.concatenate([np.zeros((len(pids), 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * np.diff(lp), axis=1)],
-                         axis=1)
+    cum = np.concatenate([np.zeros((len(f), 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * np.diff(lp), axis=1)], axis=1)
     return np.array([[c[-1] - np.interp(np.log(t), lp, c) for t in thresholds] for c in cum])
 
 
@@ -266,12 +265,13 @@ def zprime_tail_tables(pdf, sqrt_s: float, mass: float, width: float, thresholds
         dsigma = (1/2) sum_h |b_q b_nu P'(m^2) + a_qh a_nu P_Z(m^2)|^2 x dsigma_Vj(m; c = 1) m^2 / (24 pi^2) dm^2
                = [b_q^2 b_nu^2 |P'|^2 + b_q b_nu a_nu (a_qL + a_qR) Re(P' P_Z^*) + SM] dsigma_Vj m^2 / (24 pi^2) dm^2
 
-    with P = 1/(m^2 - M^2 + i M Gamma) (the |P'|^2 term is the Breit-Wigner of :func:`zprime_tail_sigmas_per_quark`,
-    computed on the same nodes, whose c = g_V^2 + g_A^2 = (g_L^2 + g_R^2)/2 is the helicity average). The Z couplings a are those of
+    with P = 1/(m^2 - M^2 + i M Gamma) (the |P'|^2 term is the Breit-Wigner of :func:`_breit_wigner_nodes`; the
+    c = g_V^2 + g_A^2 = (g_L^2 + g_R^2)/2 of :func:`dsigma_dpt_per_quark` is the helicity average). The Z couplings a are those of
     :func:`z_couplings`, all written with the same sign convention as the Z' couplings, so that b_q b_nu > 0 is eps > 0
     (paper 000 eq. 2.4; the SM neutral current then has eps-like couplings g_V^q = T3 - 2 Q s_W^2). The interference
     m^2 integral runs from 1 GeV to min(sqrt_s/2, max(M, M_Z) + 60 max(Gamma, Gamma_Z)) on ``n_interference`` nodes
-    that resolve both peaks (:func:`_mixture_nodes`).
+    that resolve both peaks (:func:`_mixture_nodes`); ``n_interference = 0`` skips it (the interference is then 0).
+    One pT grid of ``n_pt`` log-spaced nodes serves all thresholds.
     """
     from globalfit.physics.lhc.drell_yan import MG5_EW
 
@@ -281,23 +281,17 @@ def zprime_tail_tables(pdf, sqrt_s: float, mass: float, width: float, thresholds
     nodes = np.geomspace(thresholds.min(), 0.5 * sqrt_s, n_pt)
     pure = np.zeros((len(pids), n_pt))
     interf = np.zeros((len(pids), n_pt))
-    # pure term: the arctan map of the Z' peak (as zprime_tail_sigmas_per_quark; accurate also for very narrow widths)
+    # pure term: the arctan map of the Z' peak (accurate also for very narrow widths)
     for m, w in zip(*_breit_wigner_nodes(mass, width, sqrt_s, n_m)):
         pure += w * dsigma_dpt_per_quark(pdf, sqrt_s, m, nodes, recoil, y_max, y_gaps, pids=pids)
-    # interference: nodes that resolve both the Z and the Z' peak
-    m_hi = min(0.5 * sqrt_s, max(mass, mz) + 60 * max(width, gz))
-    c_z = np.array([z_couplings(ew)[p] for p in pids])[:, None]
-    for m2, w in zip(*_mixture_nodes([(mass, width), (mz, gz)], 1.0, m_hi, n_interference)):
-        p_zp = 1.0 / complex(m2 - mass**2, mass * width)
-        p_z = 1.0 / complex(m2 - mz**2, mz * gz)
-        weight = w * m2 / (24 * np.pi**2) * (p_zp * p_z.conjugate()).real
-        interf += weight * c_z * dsigma_dpt_per_quark(pdf, sqrt_s, np.sqrt(m2), nodes, recoil, y_max, y_gaps, pids=pids)
-    lp = np.log(nodes)
-
-    def tails(f):
-        f = f * nodes
-        cum = np.concatenate([np.zeros((len(pids), 1)), np.cumsum(0.5 * (f[:, 1:] + f[:, :-1]) * np.diff(lp), axis=1)],
-                             axis=1)
-        return np.array([[c[-1] - np.interp(np.log(t), lp, c) for t in thresholds] for c in cum])
-
-    return tails(pure), tails(interf)
+    # interference: nodes that resolve both the Z and the Z' peak (none: pure term only)
+    if n_interference > 0:
+        m_hi = min(0.5 * sqrt_s, max(mass, mz) + 60 * max(width, gz))
+        c_z = np.array([z_couplings(ew)[p] for p in pids])[:, None]
+        for m2, w in zip(*_mixture_nodes([(mass, width), (mz, gz)], 1.0, m_hi, n_interference)):
+            p_zp = 1.0 / complex(m2 - mass**2, mass * width)
+            p_z = 1.0 / complex(m2 - mz**2, mz * gz)
+            weight = w * m2 / (24 * np.pi**2) * (p_zp * p_z.conjugate()).real
+            interf += weight * c_z * dsigma_dpt_per_quark(pdf, sqrt_s, np.sqrt(m2), nodes, recoil, y_max, y_gaps,
+                                                          pids=pids)
+    return _tail_integrals(pure, nodes, thresholds), _tail_integrals(interf, nodes, thresholds)
