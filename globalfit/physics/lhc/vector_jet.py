@@ -26,12 +26,11 @@ from typing import Sequence
 import numpy as np
 
 from globalfit.physics.constants import ALPHA_EM, GEV2_TO_PB, M_Z
+from globalfit.physics.lhc.drell_yan import MG5_EW, QUARKS
 
 ALPHA_S_MZ = 0.130
-#: Quark pids of the five light flavours (d, u, s, c, b) and their electric charges.
-PIDS = (1, 2, 3, 4, 5)
-QUARK_CHARGE = {1: -1 / 3, 2: 2 / 3, 3: -1 / 3, 4: 2 / 3, 5: -1 / 3}
-QUARK_NAMES = {1: "d", 2: "u", 3: "s", 4: "c", 5: "b"}
+#: Quark pids of the five light flavours (d, u, s, c, b); their (charge, T3) are drell_yan.QUARKS.
+PIDS = tuple(QUARKS)
 RECOILS = ("jet", "photon")
 
 
@@ -126,7 +125,7 @@ def dsigma_dpt_per_quark(pdf, sqrt_s: float, mass: float, pts: np.ndarray, recoi
             if recoil == "jet":
                 dens = (q1 * qb2 + qb1 * q2) * qqbar + (q1 + qb1) * g2 * qg_12 + g1 * (q2 + qb2) * qg_21
             else:
-                dens = (q1 * qb2 + qb1 * q2) * ALPHA_EM * QUARK_CHARGE[pid] ** 2 / (6 * sh**2) * shape
+                dens = (q1 * qb2 + qb1 * q2) * ALPHA_EM * QUARKS[pid][0] ** 2 / (6 * sh**2) * shape
             integrand = np.where(ok, x1c * x2c * dens, 0.0)
             out[i, k] = 2 * pt * np.sum(W * integrand) * GEV2_TO_PB  # d/dpT = 2 pT d/dpT^2
     return out
@@ -216,8 +215,6 @@ def z_couplings(ew: dict | None = None) -> dict[int, float]:
     L = Z_mu [a_nu nubar gamma^mu P_L nu + qbar gamma^mu (a_qL P_L + a_qR P_R) q], a_f,h = g_Z (T3 delta_hL - Q s_W^2),
     a_nu = g_Z/2 and g_Z^2 = 4 sqrt2 G_F M_Z^2, so a_nu (a_qL + a_qR) = (g_Z^2 / 2)(T3 - 2 Q s_W^2). Electroweak inputs
     of the LO SM validation (:data:`globalfit.physics.lhc.drell_yan.MG5_EW`, s_W^2 = 1 - M_W^2/M_Z^2)."""
-    from globalfit.physics.lhc.drell_yan import MG5_EW, QUARKS
-
     ew = ew or MG5_EW
     s2w = 1.0 - (ew["mw"] / ew["mz"]) ** 2
     gz2 = 4.0 * np.sqrt(2.0) * ew["gf"] * ew["mz"] ** 2
@@ -273,8 +270,6 @@ def zprime_tail_tables(pdf, sqrt_s: float, mass: float, width: float, thresholds
     that resolve both peaks (:func:`_mixture_nodes`); ``n_interference = 0`` skips it (the interference is then 0).
     One pT grid of ``n_pt`` log-spaced nodes serves all thresholds.
     """
-    from globalfit.physics.lhc.drell_yan import MG5_EW
-
     ew = ew or MG5_EW
     mz, gz = ew["mz"], ew["gz"]
     thresholds = np.asarray(thresholds, dtype=float)
