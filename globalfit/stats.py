@@ -1,4 +1,4 @@
-"""Smooth chi^2 shapes shared by components: published intervals and limit curves as likelihood terms.
+"""Likelihood shapes shared by components: published intervals and limit curves as chi^2 terms, binned Poisson.
 
 Interval construction (used for oscillation bounds)
 ---------------------------------------------------
@@ -66,3 +66,20 @@ Q_CL = {0.90: 2.71, 0.95: 3.84}
 def limit_chi2(value: Any, bound: Any, q_cl: float) -> Any:
     """``q_CL (value/bound)^2``: a one-sided upper limit turned into a chi^2 (paper 002 sec. 5)."""
     return q_cl * (value / bound) ** 2
+
+
+def poisson_half_deviance(lam: Any, n: np.ndarray, active: np.ndarray | None = None) -> Any:
+    """Half the Poisson deviance, sum_i [lam_i - n_i + n_i log(n_i/lam_i)] (= -log L up to a constant, 0 when
+    lam = n), over the bins where ``active`` is 1 (default: all). Inactive bins must have lam = n = 0 and are
+    skipped, so that log(lam) is never taken of 0. Works on numpy arrays and PyTensor graphs."""
+    m = math_of(lam)
+    n = np.asarray(n, dtype=float)
+    if active is not None:
+        lam = lam * active + (1.0 - active)
+    # n log(n/lam) only where n > 0: an empty bin contributes lam alone, also when lam -> 0 (a background
+    # normalisation at its lower bound), where 0 * log(0) would otherwise give NaN
+    observed = n > 0
+    lam_obs = m.switch(observed, lam, 1.0) if m is not np else np.where(observed, lam, 1.0)
+    log_term = n * (np.log(np.where(observed, n, 1.0)) - m.log(lam_obs))
+    diff = lam - n if active is None else (lam - n) * active
+    return (diff + log_term).sum()

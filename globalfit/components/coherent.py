@@ -21,6 +21,7 @@ from globalfit.components.base import Component, NuisancePrior, register
 from globalfit.physics import cevns
 from globalfit.physics.constants import ISOTOPES, N_AVOGADRO
 from globalfit.physics.sns_flux import E_MAX_DELAYED, fluence_per_flavour
+from globalfit.stats import poisson_half_deviance
 from globalfit.tensor import math_of
 
 
@@ -256,11 +257,7 @@ class CoherentLAr2020(Component):
                 + self.brn_d * (1.0 + g("brn_delayed", 0.0)) + self.ss * (1.0 + g("steady_state", 0.0)))
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
-        lam = self.expected_counts(theory, nuisances)
-        m = math_of(lam)
-        n = self.data
-        log_term = np.where(n > 0, n, 0.0) * (np.log(np.where(n > 0, n, 1.0)) - m.log(lam))
-        return -(lam - n + log_term).sum()
+        return -poisson_half_deviance(self.expected_counts(theory, nuisances), self.data)
 
     def expected(self, theory, nuisances) -> dict[str, Any]:
         lam = self.expected_counts(theory, nuisances)

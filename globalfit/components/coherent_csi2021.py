@@ -33,10 +33,11 @@ from scipy.special import gammainc
 
 from globalfit.components.base import Component, NuisancePrior, register
 from globalfit.components.coherent import _SM_EPS, CoherentCsI2017, sns_time_profiles
+from globalfit.errors import DataError
 from globalfit.physics import cevns
 from globalfit.physics.constants import ISOTOPES, N_AVOGADRO
 from globalfit.physics.sns_flux import fluence_per_flavour
-from globalfit.tensor import math_of
+from globalfit.stats import poisson_half_deviance
 
 #: Recoil grid of the response folding [keVnr]: 0.25-keV bins up to beyond the Cs/I kinematic end point (~46 keVnr).
 RECOIL_EDGES_KEV = np.arange(0.5, 50.0 + 1e-9, 0.25)
@@ -185,7 +186,8 @@ class CoherentCsI2021(Component):
         background = self.templates["brn"] + self.templates["nin"] + self.ss
         active_c, active_ac = (background + self.sm_signal) > 0, self.ss > 0
         if np.any(self.data_c[~active_c]) or np.any(self.data_ac[~active_ac]):
-            raise ValueError(f"{self.id}: events in bins with zero expectation")
+            raise DataError(f"{self.id}: counts.csv has events in bins where no signal or background is expected; "
+                            "rerun scripts/convert/coherent_csi_2021.py")
         self.active_c, self.active_ac = active_c.astype(float), active_ac.astype(float)
 
     @staticmethod
@@ -233,18 +235,10 @@ class CoherentCsI2021(Component):
                  + self.templates["nin"] * (1.0 + g("nin", 0.0)) + ss)
         return lam_c, ss
 
-    @staticmethod
-    def _half_deviance(lam: Any, n: np.ndarray, active: np.ndarray) -> Any:
-        """sum over active bins of lam - n + n log(n/lam) (half the Poisson deviance); lam > 0 where active."""
-        m = math_of(lam)
-        lam_safe = lam * active + (1.0 - active)  # inactive bins: lam = n = 0, contribute 0
-        log_term = np.where(n > 0, n, 0.0) * (np.log(np.where(n > 0, n, 1.0)) - m.log(lam_safe))
-        return ((lam - n) * active + log_term).sum()
-
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
         lam_c, lam_ac = self.expected_counts(theory, nuisances)
-        return -(self._half_deviance(lam_c, self.data_c, self.active_c)
-                 + self._half_deviance(lam_ac, self.data_ac, self.active_ac))
+        return -(poisson_half_deviance(lam_c, self.data_c, self.active_c)
+                 + poisson_half_deviance(lam_ac, self.data_ac, self.active_ac))
 
     def expected(self, theory, nuisances) -> dict[str, Any]:
         lam_c, _ = self.expected_counts(theory, nuisances)
