@@ -92,7 +92,10 @@ def profile_chi2(fit, values: dict[str, float], components: list[int] | None = N
 
     if not nuis:
         return chi2(np.array([]))
-    res = minimize(chi2, x[nuis], method="L-BFGS-B", bounds=[fit.free[i].sampling_bounds() for i in nuis])
+    # stay a hair inside the bounds: a normalisation nuisance at its lower bound -1 switches a rate off, and a
+    # finite-difference step there would see log(0) in a Poisson term
+    bounds = [(lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo)) for lo, hi in (fit.free[i].sampling_bounds() for i in nuis)]
+    res = minimize(chi2, x[nuis], method="L-BFGS-B", bounds=bounds)
     return float(res.fun)
 
 
@@ -141,7 +144,7 @@ def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, 
     picks = []
     for comp in fit.components:
         if comp.counting_regions(fit.theory.point(_point(fit, name, coupling_range[1], mass))):
-            upper, why, k = cls_limit(fit, comp, mass, coupling_range, cls_level, with_region=True)
+            upper, why, k = best_cls_region(fit, comp, mass, coupling_range, cls_level)
             rows.append({"mass_GeV": mass, "component": comp.id, "method": "cls", "level": cls_level,
                          "parameter": name, "upper": upper, "note": why})
             if k is not None:
@@ -181,11 +184,11 @@ def _cls_root(fit, regions, mass: float, coupling_range: tuple[float, float], le
     return np.inf
 
 
-def cls_limit(fit, comp, mass: float, coupling_range: tuple[float, float], level: float,
-              with_region: bool = False) -> tuple:
+def best_cls_region(fit, comp, mass: float, coupling_range: tuple[float, float],
+                    level: float) -> tuple[float, str, int | None]:
     """CLs upper limit on the coupling from a counting dataset (paper 000 eqs. 2.6-2.8): for each of its regions the
     coupling where mu_up = 1, and the most sensitive region's value (no double counting of correlated regions).
-    Returns ``(limit, note)``, or ``(limit, note, region index)`` with ``with_region``."""
+    Returns (limit or NaN, note, index of that region or None)."""
     name = fit.theory.coupling_name
     best, best_k, why = np.inf, None, "no region excludes any coupling in the range"
     n_regions = len(comp.counting_regions(fit.theory.point(_point(fit, name, coupling_range[1], mass))))
@@ -197,8 +200,12 @@ def cls_limit(fit, comp, mass: float, coupling_range: tuple[float, float], level
             continue
         if val < best:
             best, best_k, why = val, k, ""
-    out = (best if np.isfinite(best) else np.nan), why
-    return (*out, best_k) if with_region else out
+    return (best if np.isfinite(best) else np.nan), why, best_k
+
+
+def cls_limit(fit, comp, mass: float, coupling_range: tuple[float, float], level: float) -> tuple[float, str]:
+    """(limit, note) of :func:`best_cls_region`."""
+    return best_cls_region(fit, comp, mass, coupling_range, level)[:2]
 
 
 def combined_cls_limit(fit, picks: list[tuple[Any, int]], mass: float, coupling_range: tuple[float, float],

@@ -51,19 +51,19 @@ def nnpdf23():
     return GridPDF(path)
 
 
-def profiled_chi2(components, point) -> float:
-    """-2 log L of several components at one theory point, each with its nuisances profiled (L-BFGS-B, Gaussian pull
-    terms from the components' nuisance priors, normalisations bounded to [-0.99, 3])."""
-    import numpy as np
-    from scipy.optimize import minimize
+def eft_profile(datasets: list[str], eft_parameters: tuple[str, ...] = ("eps_u_ee", "eps_d_ee", "eps_u_mumu",
+                                                                         "eps_d_mumu")):
+    """chi^2 of ``datasets`` in eft mode with their nuisances profiled, as a function of a mapping of eps values (the
+    others 0): globalfit.frequentist.profile_chi2 on the compiled graph of a Fit, the path `globalfit limits` takes."""
+    from globalfit.config import parse_config
+    from globalfit.frequentist import profile_chi2
+    from globalfit.model import Fit
 
-    total = 0.0
-    for c in components:
-        pri = c.nuisance_priors()
-        names, sig = [n.name for n in pri], [n.sigma for n in pri]
+    fit = Fit(parse_config({
+        "model": {"type": "eft"}, "likelihoods": list(datasets),
+        "parameters": {p: {"prior": "uniform", "lower": -1.0, "upper": 1.0} for p in eft_parameters}}))
 
-        def f(v, c=c):
-            return -2 * c.log_likelihood(point, dict(zip(names, v))) + sum((x / s) ** 2 for x, s in zip(v, sig))
+    def chi2(values: dict[str, float]) -> float:
+        return profile_chi2(fit, {p: 0.0 for p in eft_parameters} | dict(values))
 
-        total += minimize(f, np.zeros(len(names)), method="L-BFGS-B", bounds=[(-0.99, 3)] * len(names)).fun
-    return float(total)
+    return chi2

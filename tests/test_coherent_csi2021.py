@@ -24,7 +24,7 @@ from globalfit.physics.form_factors import klein_nystrand
 from globalfit.physics.charges import parse_charges
 from globalfit.physics.sns_flux import E_PROMPT
 from globalfit.physics.theory import TheorySpec
-from conftest import profiled_chi2
+from conftest import eft_profile
 
 EFT = TheorySpec("eft", eft_parameters=("eps_u_ee", "eps_d_ee", "eps_u_mumu", "eps_d_mumu"))
 ID = "coherent_csi_2021"
@@ -239,18 +239,15 @@ def test_corrupted_data_file(tmp_path):
 
 def test_combined_with_lar_degenerate_intervals():
     """Paper 001 and its ref. [22]: with eps^u = eps^d, CsI + LAr leave two separate allowed intervals (SM-like and the
-    sign-flipped weak charge). With CsI 2021 + LAr 2020 (nuisances profiled, Delta chi^2 < 4, grid 0.01) both eps_mumu
-    (eps_ee = 0) and eps_ee (eps_mumu = 0) show two disjoint pieces, the SM in one of them (with CsI 2017 instead the
-    eps_ee pieces merge, tests/test_coherent_lar.py). Runs in < 30 s."""
-    lar_e = Catalogue().get("coherent_lar_2020")
-    comps = [csi21(), component_class(lar_e.kind)(lar_e, EFT, {})]
-
-    def profile(p):
-        return profiled_chi2(comps, p)
+    sign-flipped weak charge). With CsI 2021 + LAr 2020 (nuisances profiled by globalfit.frequentist.profile_chi2,
+    Delta chi^2 < 4, grid 0.01) both eps_mumu (eps_ee = 0: [-0.01, 0.01] and [0.17, 0.20]) and eps_ee (eps_mumu = 0:
+    [-0.04, 0.03] and [0.16, 0.22]) show two disjoint pieces, the SM in one of them (with CsI 2017 instead the eps_ee
+    pieces merge, tests/test_coherent_lar.py). Runs in < 30 s."""
+    profile = eft_profile(["coherent_csi_2021", "coherent_lar_2020"])
 
     grid = np.linspace(-0.3, 0.6, 91)
     for flav in ("mumu", "ee"):
-        chi = np.array([profile(point(**{f"eps_u_{flav}": x, f"eps_d_{flav}": x})) for x in grid])
+        chi = np.array([profile({f"eps_u_{flav}": x, f"eps_d_{flav}": x}) for x in grid])
         allowed = chi - chi.min() < 4.0
         pieces = int(np.sum(np.diff(allowed.astype(int)) == 1) + allowed[0])
         assert pieces == 2, flav

@@ -11,7 +11,7 @@ from globalfit.components import component_class
 from globalfit.components.coherent import sns_time_profiles
 from globalfit.physics.charges import parse_charges
 from globalfit.physics.theory import TheorySpec
-from conftest import profiled_chi2
+from conftest import eft_profile
 
 EFT = TheorySpec("eft", eft_parameters=("eps_u_ee", "eps_d_ee", "eps_u_mumu", "eps_d_mumu"))
 
@@ -91,19 +91,38 @@ def test_gradient_and_case_C():
 
 def test_combined_csi_lar_degenerate_intervals():
     """Paper 001 and its ref. [22]: with eps^u = eps^d, CsI + LAr leave two separate allowed intervals (SM-like and the
-    sign-flipped weak charge). Along eps_mumu (eps_ee = 0) our CsI 2017 + LAr 2020 combination (nuisances profiled,
-    Delta chi^2 < 4) gives [-0.04, 0.02] and [0.16, 0.22]: two pieces, as described. Along eps_ee (eps_mumu = 0) the two
-    regions merge into one interval [-0.05, 0.23] with these two datasets: the nu_e flux is a third of the total and the
-    2017 CsI and 2020 LAr statistics cannot separate them (the cited analyses add timing-resolved CsI data). Grid 0.01."""
-    comps = [lar(), component_class(Catalogue().get("coherent_csi_2017").kind)(Catalogue().get("coherent_csi_2017"), EFT, {})]
-
-    def profile(p):
-        return profiled_chi2(comps, p)
+    sign-flipped weak charge). Along eps_mumu (eps_ee = 0) our CsI 2017 + LAr 2020 combination (nuisances profiled by
+    globalfit.frequentist.profile_chi2, Delta chi^2 < 4) gives [-0.04, 0.02] and [0.16, 0.22]: two pieces, as
+    described. Along eps_ee (eps_mumu = 0) the two regions merge into one interval [-0.05, 0.23] with these two
+    datasets: the nu_e flux is a third of the total and the 2017 CsI and 2020 LAr statistics cannot separate them (the
+    cited analyses add timing-resolved CsI data). Grid 0.01."""
+    profile = eft_profile(["coherent_lar_2020", "coherent_csi_2017"])
 
     grid = np.linspace(-0.3, 0.6, 91)
     for flav, n_pieces in (("mumu", 2), ("ee", 1)):
-        chi = np.array([profile(point(**{f"eps_u_{flav}": x, f"eps_d_{flav}": x})) for x in grid])
+        chi = np.array([profile({f"eps_u_{flav}": x, f"eps_d_{flav}": x}) for x in grid])
         allowed = chi - chi.min() < 4.0
         pieces = int(np.sum(np.diff(allowed.astype(int)) == 1) + allowed[0])
         assert pieces == n_pieces, flav
         assert allowed[np.argmin(np.abs(grid))]
+
+
+def test_poisson_half_deviance_by_hand():
+    """The binned Poisson term shared by the COHERENT LAr and CsI 2021 likelihoods, by hand: lam = (2, 3, 0),
+    n = (1, 0, 0) with the third bin inactive gives (2 - 1 + log(1/2)) + 3 = 3.30685 (1e-12); it vanishes at
+    lam = n; an empty bin with lam = 0 (a normalisation nuisance at its lower bound) adds 0, not NaN; the PyTensor graph
+    gives the same numbers."""
+    import pytensor
+    import pytensor.tensor as pt
+
+    from globalfit.stats import poisson_half_deviance
+
+    lam, n, active = np.array([2.0, 3.0, 0.0]), np.array([1.0, 0.0, 0.0]), np.array([1.0, 1.0, 0.0])
+    assert poisson_half_deviance(lam, n, active) == pytest.approx(4.0 - np.log(2.0), rel=1e-12)
+    assert poisson_half_deviance(np.array([1.0, 5.0]), np.array([1.0, 5.0])) == pytest.approx(0.0, abs=1e-12)
+    assert poisson_half_deviance(np.array([0.0, 2.0]), np.array([0.0, 1.0])) == pytest.approx(1.0 - np.log(2.0))
+    x = pt.dvector()
+    f = pytensor.function([x], poisson_half_deviance(x, n, active))
+    assert f(lam) == pytest.approx(4.0 - np.log(2.0), rel=1e-12)
+    g = pytensor.function([x], poisson_half_deviance(x, np.array([0.0, 1.0])))
+    assert g(np.array([0.0, 2.0])) == pytest.approx(1.0 - np.log(2.0))

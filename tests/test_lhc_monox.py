@@ -240,7 +240,7 @@ def test_combined_cls_hand_calculation(cls_limits):
 
     from globalfit.cls import mu_upper
     from globalfit.config import parse_config
-    from globalfit.frequentist import cls_limit
+    from globalfit.frequentist import best_cls_region
     from globalfit.model import Fit
 
     raw = yaml.safe_load((ROOT / "runs" / "paper000_lhc.yaml").read_text())
@@ -249,7 +249,7 @@ def test_combined_cls_hand_calculation(cls_limits):
     eps = cls_limits.loc[2000.0, "combined"]
     regions = []
     for comp in fit.components:
-        _, _, k = cls_limit(fit, comp, 2000.0, (1e-4, 10.0), 0.95, with_region=True)
+        _, _, k = best_cls_region(fit, comp, 2000.0, (1e-4, 10.0), 0.95)
         regions.append(comp.counting_regions(fit.theory.point({"epsilon": eps, "mass_GeV": 2000.0}))[k])
     mu = mu_upper([r.observed for r in regions], [r.background for r in regions], [float(r.signal) for r in regions],
                   [r.background_err for r in regions], 0.95)
