@@ -51,44 +51,39 @@ def interp(x: Any, xp: np.ndarray, fp: np.ndarray) -> Any:
     return pt.as_tensor_variable(fp)[idx] + pt.as_tensor_variable(slopes)[idx] * (xc - pt.as_tensor_variable(xp)[idx])
 
 
-def pchip_slopes(xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
-    """Node derivatives of the monotonicity-preserving piecewise-cubic Hermite interpolant (Fritsch-Carlson, as
-    :class:`scipy.interpolate.PchipInterpolator`) of the columns of ``fp`` (shape ``(len(xp), k)``), for
-    :func:`interp_rows`. Computed once per table, not per evaluation."""
-    from scipy.interpolate import PchipInterpolator
-
-    return PchipInterpolator(np.asarray(xp, float), np.asarray(fp, float), axis=0).derivative()(xp)
-
-
-def interp_rows(x: Any, xp: np.ndarray, fp: np.ndarray, slopes: np.ndarray | None = None) -> Any:
-    """Interpolation of every column of ``fp`` (shape ``(len(xp), k)``) at one scalar ``x``, clamped at the ends: a
-    length-k vector, from one index search (cheaper in a graph than k calls of :func:`interp`).
-
-    Without ``slopes``: piecewise linear. With ``slopes`` (node derivatives, e.g. :func:`pchip_slopes`): piecewise
-    cubic Hermite, C1 and exact at the nodes; with PCHIP slopes it does not overshoot and is much closer than linear
-    interpolation for smooth curved data such as log sigma vs log M.
+class HermiteRows:
+    """Monotone piecewise-cubic Hermite interpolation (PCHIP slopes, Fritsch-Carlson, as
+    :class:`scipy.interpolate.PchipInterpolator`) of every column of a table ``fp`` (shape ``(len(xp), k)``) at one
+    scalar x, clamped at the ends. The per-interval polynomial coefficients are computed once here, so an evaluation
+    is one index search and a cubic: a length-k vector, on numpy floats or PyTensor scalars alike. C1, exact at the
+    nodes, no overshoot, and much closer than linear interpolation for smooth curved data such as log sigma vs log M.
     """
-    xp = np.asarray(xp, dtype=float)
-    fp = np.asarray(fp, dtype=float)
-    h = np.diff(xp)[:, None]
-    m = math_of(x)
-    xc = m.clip(x, xp[0], xp[-1])
-    if slopes is not None:
-        d = np.asarray(slopes, dtype=float)
-        # Hermite form on each interval: f = y_i + t (a_i + t (b_i + t c_i)), t = (x - x_i)/h_i
-        coef = [fp[:-1], h * d[:-1], 3 * (fp[1:] - fp[:-1]) - h * (2 * d[:-1] + d[1:]),
-                -2 * (fp[1:] - fp[:-1]) + h * (d[:-1] + d[1:])]
-    else:
-        coef = [fp[:-1], fp[1:] - fp[:-1]]
-    if m is np:
-        idx = int(np.clip(np.searchsorted(xp, xc, side="right") - 1, 0, len(xp) - 2))
-        t = (xc - xp[idx]) / h[idx, 0]
-        return sum(c[idx] * t**p for p, c in enumerate(coef))
-    import pytensor.tensor as pt
 
-    idx = pt.clip(pt.extra_ops.searchsorted(xp, xc, side="right") - 1, 0, len(xp) - 2)
-    t = (xc - pt.as_tensor_variable(xp)[idx]) / pt.as_tensor_variable(h[:, 0])[idx]
-    return sum(pt.as_tensor_variable(c)[idx] * t**p for p, c in enumerate(coef))
+    def __init__(self, xp: np.ndarray, fp: np.ndarray):
+        from scipy.interpolate import PchipInterpolator
+
+        self.xp = np.asarray(xp, dtype=float)
+        fp = np.asarray(fp, dtype=float)
+        d = PchipInterpolator(self.xp, fp, axis=0).derivative()(self.xp)
+        h = np.diff(self.xp)[:, None]
+        self.h = h[:, 0]
+        # f = c0 + t (c1 + t (c2 + t c3)) on [x_i, x_i+1], t = (x - x_i)/h_i
+        self.coef = [fp[:-1], h * d[:-1], 3 * (fp[1:] - fp[:-1]) - h * (2 * d[:-1] + d[1:]),
+                     -2 * (fp[1:] - fp[:-1]) + h * (d[:-1] + d[1:])]
+
+    def __call__(self, x: Any) -> Any:
+        xp = self.xp
+        m = math_of(x)
+        xc = m.clip(x, xp[0], xp[-1])
+        if m is np:
+            idx = int(np.clip(np.searchsorted(xp, xc, side="right") - 1, 0, len(xp) - 2))
+            t = (xc - xp[idx]) / self.h[idx]
+            return sum(c[idx] * t**p for p, c in enumerate(self.coef))
+        import pytensor.tensor as pt
+
+        idx = pt.clip(pt.extra_ops.searchsorted(xp, xc, side="right") - 1, 0, len(xp) - 2)
+        t = (xc - pt.as_tensor_variable(xp)[idx]) / pt.as_tensor_variable(self.h)[idx]
+        return sum(pt.as_tensor_variable(c)[idx] * t**p for p, c in enumerate(self.coef))
 
 
 def hat_weights(x: Any, nodes: np.ndarray) -> list[Any]:

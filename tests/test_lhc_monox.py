@@ -258,25 +258,25 @@ def test_combined_cls_hand_calculation(cls_limits):
     assert eps <= single.min() * 1.0001
 
 
-def test_interp_rows_matches_scipy_pchip():
+def test_hermite_rows_match_scipy_pchip():
     """The graph-friendly Hermite interpolation with PCHIP node slopes equals scipy's PchipInterpolator (1e-12) on
     a curved, steeply falling table, for numpy and PyTensor inputs alike, and is clamped at the ends."""
     import pytensor
     import pytensor.tensor as pt
     from scipy.interpolate import PchipInterpolator
 
-    from globalfit.tensor import interp_rows, pchip_slopes
+    from globalfit.tensor import HermiteRows
 
     xp = np.log(np.geomspace(50.0, 1e5, 18))
     fp = np.stack([-0.4 * xp**2 + xp, -3 * xp + np.sin(xp)], axis=1)
-    slopes = pchip_slopes(xp, fp)
+    rows = HermiteRows(xp, fp)
     x = pt.dscalar()
-    f = pytensor.function([x], interp_rows(x, xp, fp, slopes))
+    f = pytensor.function([x], rows(x))
     for v in (np.log(77.0), np.log(1500.0), np.log(2.3e4)):
         ref = PchipInterpolator(xp, fp, axis=0)(v)
-        np.testing.assert_allclose(interp_rows(v, xp, fp, slopes), ref, rtol=1e-12)
+        np.testing.assert_allclose(rows(v), ref, rtol=1e-12)
         np.testing.assert_allclose(f(v), ref, rtol=1e-12)
-    np.testing.assert_allclose(interp_rows(xp[-1] + 3.0, xp, fp, slopes), fp[-1], rtol=1e-12)
+    np.testing.assert_allclose(rows(xp[-1] + 3.0), fp[-1], rtol=1e-12)
 
 
 def test_z_couplings_hand_values():

@@ -33,7 +33,7 @@ import numpy as np
 from globalfit.components.base import Component, CountingRegion, NuisancePrior, register
 from globalfit.errors import DataError
 from globalfit.physics.charges import FLAVOURS
-from globalfit.tensor import hat_weights, interp, interp_rows, math_of, pchip_slopes
+from globalfit.tensor import HermiteRows, hat_weights, interp, math_of
 from globalfit.util import log_once
 
 
@@ -116,8 +116,7 @@ class MonoXInclusive(Component):
             if has_interference:
                 grid[:, j, 1] = tabs[1] / np.sqrt(sr)
         self.has_interference = has_interference
-        self.table = grid.reshape(len(self.masses), -1)
-        self.slopes = pchip_slopes(self.log_m, self.table)
+        self.table = HermiteRows(self.log_m, grid.reshape(len(self.masses), -1))
 
     def width_ratio(self, theory) -> Any:
         """Gamma/M of the Z' at this point (fixed in simplified mode, from g' and the charges in u1 mode)."""
@@ -130,7 +129,7 @@ class MonoXInclusive(Component):
         point's M (PCHIP in log M) and Gamma/M (linear in log Gamma/M): one interpolation of the combined table."""
         m = math_of(theory.mass, theory.values.get("gprime"))
         ratio = self.width_ratio(theory)
-        rows = interp_rows(m.log(theory.mass), self.log_m, self.table, self.slopes).reshape((len(self.log_r), -1))
+        rows = self.table(m.log(theory.mass)).reshape((len(self.log_r), -1))
         w = hat_weights(m.log(ratio) + 0.0 * theory.mass, self.log_r)
         values = sum(w[j] * rows[j] for j in range(len(self.log_r)))
         n_k = len(self.thresholds)
