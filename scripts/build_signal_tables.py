@@ -26,7 +26,7 @@ from globalfit.datatools import REPO_ROOT, shared_reference
 
 MASSES_GEV = np.geomspace(50.0, 1.0e5, 18)
 #: Gamma/M grid: narrow (the table times Gamma/M is flat below 0.001) up to Gamma = M, beyond which a Z' is no
-#: longer a resonance (the components clamp there and say so).
+#: longer a resonance (the mono-X component clamps there, as its docstring says).
 WIDTH_RATIOS = (0.001, 0.01, 0.1, 0.3, 1.0)
 PDF_FILE = "pdf/NNPDF23_lo_as_0130_qed/NNPDF23_lo_as_0130_qed_0000.dat"
 
@@ -82,8 +82,7 @@ class _Job:
         pdf = GridPDF(shared_reference() / PDF_FILE)
         pure, interf = zprime_tail_tables(pdf, 13000.0, self.mass, self.width_ratio * self.mass,
                                           np.array(self.thresholds), self.recoil, self.y_max, self.y_gaps, n_pt=72)
-        return [(self.recoil, self.y_max, self.y_gaps, self.mass, self.width_ratio, t, *pure[:, k], *interf[:, k])
-                for k, t in enumerate(self.thresholds)]
+        return [(self.mass, self.width_ratio, t, *pure[:, k], *interf[:, k]) for k, t in enumerate(self.thresholds)]
 
 
 def _call(job):
@@ -121,31 +120,26 @@ def main(argv: list[str] | None = None) -> None:
         res = resonance_table()
         res.to_csv(OUT / "zprime_narrow_resonance.csv", index=False, float_format="%.6g")
         print(f"wrote {OUT / 'zprime_narrow_resonance.csv'} ({len(res)} rows)")
-    jobs = []
+    columns = ["mass_GeV", "width_ratio", "ptmiss_threshold_GeV", *FLAVOUR_COLUMNS, *INTERFERENCE_COLUMNS]
     for (recoil, y_max, gaps), names in _signal_groups().items():
         names = [n for n in names if n in only]
         if not names:
             continue
+        # one computation per acceptance, over the union of the thresholds of its analyses
         thresholds = tuple(sorted({float(t) for n in names for t in ANALYSES[n].thresholds}))
-        jobs += [_Job(float(m), w, recoil, y_max, gaps, thresholds) for w in WIDTH_RATIOS for m in MASSES_GEV]
-    if not jobs:
-        return
-    rows = [r for chunk in parallel_map(_call, jobs, progress="signal tables (mass, width)") for r in chunk]
-    table = pd.DataFrame(rows, columns=["recoil", "y_max", "y_gaps", "mass_GeV", "width_ratio",
-                                        "ptmiss_threshold_GeV", *FLAVOUR_COLUMNS, *INTERFERENCE_COLUMNS])
-    table.insert(6, "sigma_pb_unit_coupling", table[FLAVOUR_COLUMNS].sum(axis=1))
-    table.insert(7, "interference_pb_unit_coupling", table[INTERFERENCE_COLUMNS].sum(axis=1))
-    for name in sorted(only - {"resonance"}):
-        a = ANALYSES[name]
-        sub = table[(table["recoil"] == a.recoil) & (table["y_max"] == a.y_max)
-                    & (table["y_gaps"].apply(tuple) == a.y_gaps)
-                    & table["ptmiss_threshold_GeV"].isin([float(t) for t in a.thresholds])]
-        sub = sub.drop(columns=["recoil", "y_max", "y_gaps"]).sort_values(
-            ["width_ratio", "mass_GeV", "ptmiss_threshold_GeV"])
-        path = OUT / f"{name}_zprime_nunu_{a.recoil}.csv"
-        sub.to_csv(path, index=False, float_format="%.6g")
-        print(f"wrote {path} ({len(sub)} rows)")
-
+        jobs = [_Job(float(m), w, recoil, y_max, gaps, thresholds) for w in WIDTH_RATIOS for m in MASSES_GEV]
+        rows = [r for chunk in parallel_map(_call, jobs, progress=f"{recoil} signal tables (mass, width)")
+                for r in chunk]
+        table = pd.DataFrame(rows, columns=columns)
+        table.insert(3, "sigma_pb_unit_coupling", table[FLAVOUR_COLUMNS].sum(axis=1))
+        table.insert(4, "interference_pb_unit_coupling", table[INTERFERENCE_COLUMNS].sum(axis=1))
+        for name in names:
+            a = ANALYSES[name]
+            sub = table[table["ptmiss_threshold_GeV"].isin([float(t) for t in a.thresholds])].sort_values(
+                ["width_ratio", "mass_GeV", "ptmiss_threshold_GeV"])
+            path = OUT / f"{name}_zprime_nunu_{a.recoil}.csv"
+            sub.to_csv(path, index=False, float_format="%.6g")
+            print(f"wrote {path} ({len(sub)} rows)")
 
 if __name__ == "__main__":
     main()
