@@ -219,9 +219,7 @@ class CoherentLAr2020(Component):
         self.k_prompt = cevns.build_kernel([(ar, n_nuclei)], fluence, fine_nr, lambda i: eff_fine, {"nu_mu": 1.0}, **common)
         self.k_delayed = cevns.build_kernel([(ar, n_nuclei)], fluence, fine_nr, lambda i: eff_fine,
                                             {"nu_e": 1.0, "nubar_mu": 1.0}, **common)
-        for k in (self.k_prompt, self.k_delayed):
-            for key in k.kernels:
-                k.kernels[key] = fold @ k.kernels[key]
+        self.k_prompt, self.k_delayed = self.k_prompt.folded(fold), self.k_delayed.folded(fold)
         sm = _SM_EPS
         self.sm_prompt = np.asarray(self.k_prompt.counts(sm), dtype=float)
         self.sm_delayed = np.asarray(self.k_delayed.counts(sm), dtype=float)

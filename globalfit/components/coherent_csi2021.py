@@ -144,8 +144,9 @@ class CoherentCsI2021(Component):
         isotopes = [(ISOTOPES["Cs133"], n_molecules), (ISOTOPES["I127"], n_molecules)]
         fluence = fluence_per_flavour(spec["pot"], spec["nu_per_pot"], spec["distance_m"])
         common = dict(form_factor=opt["form_factor"], radiative=bool(opt["radiative_corrections"]), n_points=4)
-        self.k_prompt = cevns.build_kernel(isotopes, fluence, RECOIL_EDGES_KEV, None, {"nu_mu": 1.0}, **common)
-        self.k_delayed = cevns.build_kernel(isotopes, fluence, RECOIL_EDGES_KEV, None, {"nu_e": 1.0, "nubar_mu": 1.0}, **common)
+        fine_prompt = cevns.build_kernel(isotopes, fluence, RECOIL_EDGES_KEV, None, {"nu_mu": 1.0}, **common)
+        fine_delayed = cevns.build_kernel(isotopes, fluence, RECOIL_EDGES_KEV, None, {"nu_e": 1.0, "nubar_mu": 1.0},
+                                          **common)
         recoil_centres = 0.5 * (RECOIL_EDGES_KEV[1:] + RECOIL_EDGES_KEV[:-1])
         eff, scint, res = spec["energy_efficiency"], spec["scintillation_response"], spec["resolution"]
 
@@ -153,18 +154,13 @@ class CoherentCsI2021(Component):
             e_ee = electron_equivalent_keV(recoil_centres, scint_coeffs)
             return pe_response(e_ee, self.pe_edges, res["a_coeff_keVee"], res["b_coeff_per_keVee"], eff_coeffs)
 
-        fine = {"prompt": {k: v.copy() for k, v in self.k_prompt.kernels.items()},
-                "delayed": {k: v.copy() for k, v in self.k_delayed.kernels.items()}}
-
         def sm_signal(resp):
-            p = sum((resp @ m).sum(axis=1) for m in self._charged(fine["prompt"], self.k_prompt))
-            d = sum((resp @ m).sum(axis=1) for m in self._charged(fine["delayed"], self.k_delayed))
-            return np.outer(p, self.f_prompt) + np.outer(d, self.f_delayed)
+            """SM CEvNS counts [n_pe, n_t] for a detector response."""
+            return (np.outer(fine_prompt.folded(resp).counts(_SM_EPS), self.f_prompt)
+                    + np.outer(fine_delayed.folded(resp).counts(_SM_EPS), self.f_delayed))
 
         nominal = response(scint["nominal"], eff["nominal"])
-        for k in (self.k_prompt, self.k_delayed):
-            for key in k.kernels:
-                k.kernels[key] = nominal @ k.kernels[key]
+        self.k_prompt, self.k_delayed = fine_prompt.folded(nominal), fine_delayed.folded(nominal)
         self.sm_prompt = np.asarray(self.k_prompt.counts(_SM_EPS), dtype=float)
         self.sm_delayed = np.asarray(self.k_delayed.counts(_SM_EPS), dtype=float)
         self.sm_signal = np.outer(self.sm_prompt, self.f_prompt) + np.outer(self.sm_delayed, self.f_delayed)
@@ -189,17 +185,6 @@ class CoherentCsI2021(Component):
             raise DataError(f"{self.id}: counts.csv has events in bins where no signal or background is expected; "
                             "rerun scripts/convert/coherent_csi_2021.py")
         self.active_c, self.active_ac = active_c.astype(float), active_ac.astype(float)
-
-    @staticmethod
-    def _charged(kernels: dict, kern: cevns.RecoilKernel) -> list[np.ndarray]:
-        """Fine kernels times the SM Q^2 of their isotope (for SM-only folding at load)."""
-        out = []
-        for iso, _ in kern.isotopes:
-            for flav in ("e", "mu"):
-                if (iso.name, flav) in kernels:
-                    q = cevns.weak_charge(iso.Z, iso.N, 0.0, 0.0, kern.g_p, kern.g_n)
-                    out.append(kernels[(iso.name, flav)] * q**2)
-        return out
 
     # -- statistics ---------------------------------------------------------------------------------------
     def nuisance_priors(self) -> list[NuisancePrior]:

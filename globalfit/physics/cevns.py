@@ -17,7 +17,7 @@ array operations on PyTensor or numpy vectors.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -90,6 +90,11 @@ class RecoilKernel:
     kernels: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     g_p: float = 0.0
     g_n: float = -0.5
+
+    def folded(self, response: np.ndarray) -> "RecoilKernel":
+        """The same kernels seen through a detector response: ``response`` [n_out, n_bins] maps the recoil bins to
+        observed bins (energy resolution, quenching, efficiency, rebinning)."""
+        return replace(self, kernels={k: response @ v for k, v in self.kernels.items()})
 
     def counts(self, eps: Callable[[str, str, np.ndarray], Any]) -> Any:
         """Predicted counts per bin; ``eps(f, alpha, q2)`` gives eps^f_aa at an array of q^2 (a TheoryPoint.eps)."""
