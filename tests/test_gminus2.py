@@ -68,7 +68,7 @@ def test_finite_gradient_and_continuity_in_mass():
     masses = np.geomspace(1e-12, 1e12, 4001)
     vals = np.array([f(x) for x in masses])
     assert np.all(np.isfinite(vals))
-    assert np.all(np.diff(vals[:, 0]) <= 0)
+    assert np.all(np.diff(vals[:, 0]) <= 1e-9 * vals[1:, 0])  # non-increasing up to round-off
     assert np.max(np.abs(np.diff(np.log(vals[:, 0])))) < 1e-2
 
 

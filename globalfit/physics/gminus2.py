@@ -42,15 +42,23 @@ def loop_integral_direct(r: float) -> float:
     """
     from scipy.integrate import IntegrationWarning, quad
 
-    def f(z: float) -> float:
-        return z * (1.0 - z) ** 2 / ((1.0 - z) ** 2 + r * z)
+    if r < 1.0:
+        # I = 1/2 - r K with K = int z^2 / D: the deficit from 1/2 is integrated directly (I itself would lose it to
+        # round-off for tiny r, where it is ~ (pi/2) sqrt(r))
+        def f(z: float) -> float:
+            return z * z / ((1.0 - z) ** 2 + r * z)
+    else:
+        def f(z: float) -> float:
+            return z * (1.0 - z) ** 2 / ((1.0 - z) ** 2 + r * z)
 
     # the integrand changes scale near z = 1 - sqrt(r) (light Z') and near z = 1/r (heavy Z'): tell quad where
-    pts = sorted({p for p in (1.0 - np.sqrt(r), 1.0 / r) if 0.0 < p < 1.0})
+    pts = sorted({p for p in (1.0 - np.sqrt(r), 1.0 - 10 * np.sqrt(r), 1.0 / r) if 0.0 < p < 1.0})
     with warnings.catch_warnings():
         # at the 1e-13 request quad may report round-off; its result is then still good to ~1e-14
         warnings.simplefilter("ignore", IntegrationWarning)
         val, _ = quad(f, 0.0, 1.0, points=pts or None, epsabs=0.0, epsrel=1e-13, limit=400)
+    if r < 1.0:
+        val = 0.5 - r * val
     return float(val)
 
 
