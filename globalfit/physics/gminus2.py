@@ -11,8 +11,8 @@ which quotes eq. 6 of Endo, Hamaguchi, Mishima, PRD 86 (2012) 095029)::
 Limits (checked in the tests): I -> 1/2 for M << m_l (Delta a = g_V^2 / (8 pi^2), Schwinger's alpha/2pi for
 g_V = e), and I -> 1/(3 r) for M >> m_l (Delta a = g_V^2 m_l^2 / (12 pi^2 M^2)).
 
-The closed form of I(r) loses all precision to cancellations for r >> 1, so I is tabulated once (adaptive
-quadrature, relative error below 1e-12) on a grid in ln r and interpolated with monotone cubics in (ln r, ln I); beyond
+The closed form of I(r) loses all precision to cancellations for r >> 1, so I is tabulated once (closed form for
+r < 1, adaptive quadrature above, relative error below 1e-12) on a grid in ln r and interpolated with monotone cubics in (ln r, ln I); beyond
 the grid the two asymptotic forms take over, matched to the table at its ends (their next corrections are below
 1e-9 there). The function works on numpy floats and PyTensor graphs alike (:mod:`globalfit.tensor`).
 """
@@ -33,32 +33,35 @@ LN_R_MIN, LN_R_MAX, N_TABLE = -23.0 * np.log(10.0), 16.0 * np.log(10.0), 781
 
 
 def loop_integral_direct(r: float) -> float:
-    """I(r) by adaptive quadrature (reference implementation, numpy floats only).
+    """I(r) without tables (numpy floats only): the closed form for r < 1, adaptive quadrature above.
+
+    Closed form (partial fractions of z(1-z)^2 / D, D = z^2 - (2-r) z + 1, valid for 0 < r < 4)::
+
+        I = 1/2 - r - (2-r)/2 r ln r + r (1 - (2-r)^2/2) J,   J = int_0^1 dz/D
+          = [atan((r/2)/sqrt(d)) + atan(((2-r)/2)/sqrt(d))] / sqrt(d),   d = r (4-r)/4.
+
+    It is well conditioned for small r (every term beyond 1/2 is small) but cancels to O(1/r) for large r, where
+    quadrature of the positive integrand is used instead.
 
     Parameters
     ----------
     r
         (M_Z' / m_l)^2, dimensionless, > 0.
     """
+    if r < 1.0:
+        d = r * (4.0 - r) / 4.0
+        j = (np.arctan((r / 2) / np.sqrt(d)) + np.arctan(((2 - r) / 2) / np.sqrt(d))) / np.sqrt(d)
+        return float(0.5 - r - (2 - r) / 2 * r * np.log(r) + r * (1 - (2 - r) ** 2 / 2) * j)
     from scipy.integrate import IntegrationWarning, quad
 
-    if r < 1.0:
-        # I = 1/2 - r K with K = int z^2 / D: the deficit from 1/2 is integrated directly (I itself would lose it to
-        # round-off for tiny r, where it is ~ (pi/2) sqrt(r))
-        def f(z: float) -> float:
-            return z * z / ((1.0 - z) ** 2 + r * z)
-    else:
-        def f(z: float) -> float:
-            return z * (1.0 - z) ** 2 / ((1.0 - z) ** 2 + r * z)
+    def f(z: float) -> float:
+        return z * (1.0 - z) ** 2 / ((1.0 - z) ** 2 + r * z)
 
-    # the integrand changes scale near z = 1 - sqrt(r) (light Z') and near z = 1/r (heavy Z'): tell quad where
-    pts = sorted({p for p in (1.0 - np.sqrt(r), 1.0 - 10 * np.sqrt(r), 1.0 / r) if 0.0 < p < 1.0})
     with warnings.catch_warnings():
         # at the 1e-13 request quad may report round-off; its result is then still good to ~1e-14
         warnings.simplefilter("ignore", IntegrationWarning)
-        val, _ = quad(f, 0.0, 1.0, points=pts or None, epsabs=0.0, epsrel=1e-13, limit=400)
-    if r < 1.0:
-        val = 0.5 - r * val
+        # the integrand changes scale near z = 1/r for a heavy Z': tell quad where
+        val, _ = quad(f, 0.0, 1.0, points=[1.0 / r] if r > 1.0 else None, epsabs=0.0, epsrel=1e-13, limit=400)
     return float(val)
 
 
