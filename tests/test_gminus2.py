@@ -65,7 +65,7 @@ def test_finite_gradient_and_continuity_in_mass():
     m = pt.dscalar("m")
     da = gminus2.delta_a(1e-3, m)
     f = pytensor.function([m], [da, pytensor.grad(da, m)])
-    masses = np.geomspace(1e-12, 1e12, 4001)
+    masses = np.geomspace(1e-12, 1e12, 1201)
     vals = np.array([f(x) for x in masses])
     assert np.all(np.isfinite(vals))
     assert np.all(np.diff(vals[:, 0]) <= 1e-9 * vals[1:, 0])  # non-increasing up to round-off
