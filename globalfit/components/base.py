@@ -19,7 +19,7 @@ Components hold no mutable parameter state and are picklable (they are shipped t
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from globalfit.physics.theory import Requirement, visibility

@@ -22,7 +22,6 @@ from globalfit.components.base import Component, register
 from globalfit.errors import DataError
 from globalfit.physics import darkphoton
 from globalfit.physics.theory import Requirement, coupling_requirement
-from globalfit.stats import limit_chi2
 from globalfit.tensor import interp, math_of
 from globalfit.util import log_once
 
