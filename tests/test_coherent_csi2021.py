@@ -15,8 +15,8 @@ from scipy.optimize import minimize
 
 from globalfit.catalogue import Catalogue
 from globalfit.components import component_class
-from globalfit.components.coherent import MUON_LIFETIME_US, PION_LIFETIME_US
-from globalfit.components.coherent_csi2021 import electron_equivalent_keV, energy_efficiency
+from globalfit.physics.sns_flux import MUON_LIFETIME_US, PION_LIFETIME_US
+from globalfit.physics.detector_response import electron_equivalent_keV, energy_efficiency
 from globalfit.errors import DataError
 from globalfit.physics.cevns import GEV2_TO_CM2, nucleon_couplings
 from globalfit.physics.constants import G_F, ISOTOPES, N_AVOGADRO

@@ -8,7 +8,7 @@ from scipy.optimize import minimize
 
 from globalfit.catalogue import Catalogue
 from globalfit.components import component_class
-from globalfit.components.coherent import sns_time_profiles
+from globalfit.physics.sns_flux import sns_time_profiles
 from globalfit.physics.charges import parse_charges
 from globalfit.physics.theory import TheorySpec
 from conftest import eft_profile

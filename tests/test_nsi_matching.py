@@ -83,12 +83,20 @@ def test_matter_effective_eps():
 def test_simplified_mode_matching_and_width_bound():
     """Paper 000 eq. 2.4: eps = g_nu g_q / (2 sqrt2 G_F M^2) and eq. 2.9: |eps| <= sqrt3 pi Gamma/M / (sqrt(N) G_F M^2).
     Cross-check of eq. 2.9 by hand: minimise Gamma = g_nu^2 M/(24 pi) + N g_q^2 M/(4 pi) at fixed g_nu g_q; the minimum
-    2 sqrt(N/96)/pi |g_nu g_q| M at width_ratio 0.1 reproduces the bound."""
+    2 sqrt(N/96)/pi |g_nu g_q| M at width_ratio 0.1 reproduces the bound.
+    Low-energy eps^V of the same Z' (paper 002 eq. 1.1-1.2, eps^V = eps^L + eps^R): 2 eps by default, eps with
+    ``epsilon_convention="paper000"`` (papers 000/001's comparison with COHERENT); exact."""
     spec = TheorySpec("simplified", width_ratio=0.1, flavours=("e",))
     p = spec.point({"epsilon": 0.01, "mass_GeV": 2000.0})
     assert p.coupling_product_q_nu() == pytest.approx(2 * np.sqrt(2) * G_F * 2000.0**2 * 0.01, rel=1e-12)
-    assert p.eps("u", "e") == 0.01 and p.eps("d", "e") == 0.01 and p.eps("u", "mu") == 0.0
-    assert p.eps("u", "e", q2=2000.0**2) == pytest.approx(0.005)
+    assert p.eps("u", "e") == 0.02 and p.eps("d", "e") == 0.02 and p.eps("u", "mu") == 0.0
+    assert p.eps("u", "e", q2=2000.0**2) == pytest.approx(0.01)
+    # the physical eps^V equals the u1 matching formula g_q g_nu / (sqrt2 G_F M^2) for the same coupling product
+    assert p.eps("u", "e") == pytest.approx(p.coupling_product_q_nu() / (np.sqrt(2) * G_F * 2000.0**2), rel=1e-12)
+    old = TheorySpec("simplified", width_ratio=0.1, flavours=("e",), epsilon_convention="paper000")
+    q = old.point({"epsilon": 0.01, "mass_GeV": 2000.0})
+    assert q.eps("u", "e") == 0.01 and q.eps("u", "e", q2=2000.0**2) == pytest.approx(0.005)
+    assert q.coupling_product_q_nu() == p.coupling_product_q_nu()
     n = n_open_quarks(2000.0)
     assert n == 6
     bound = simplified_width_bound(2000.0, 0.1, n)

@@ -6,14 +6,23 @@ precomputes everything that does not depend on the parameters, and then gives it
 PyTensor expression of the theory quantities (:class:`~globalfit.physics.theory.TheoryPoint`) and of its
 own nuisance parameters. The same expression is compiled for NUTS, nested sampling and frequentist scans.
 
+Each kind declares what it reads from the theory (:meth:`Component.requirements`, a list of
+:class:`~globalfit.physics.theory.Requirement`) and the modes it supports (:attr:`Component.modes`); whether a run's
+theory is visible to the dataset at all is derived from those declarations by one function,
+:func:`globalfit.physics.theory.visibility` (:meth:`Component.is_sensitive`). At run time a component reads the
+theory only through the :class:`~globalfit.physics.theory.TheoryPoint` argument; the static spec (``self.theory``)
+is for the constructor and the declarations.
+
 Components hold no mutable parameter state and are picklable (they are shipped to worker processes).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
+
+from globalfit.physics.theory import Requirement, visibility
 
 if TYPE_CHECKING:  # pragma: no cover
     from globalfit.catalogue import DatasetEntry
@@ -70,8 +79,8 @@ class CountingRegion:
 class Component(ABC):
     """Base class of all likelihood components.
 
-    Subclasses set :attr:`kind` and implement :meth:`log_likelihood`; they usually override
-    :meth:`nuisance_priors`, :meth:`expected` and :meth:`observed`.
+    Subclasses set :attr:`kind` and :attr:`modes`, declare :meth:`requirements` and implement
+    :meth:`log_likelihood`; they usually override :meth:`nuisance_priors`, :meth:`expected` and :meth:`observed`.
 
     Parameters
     ----------
@@ -125,13 +134,26 @@ class Component(ABC):
         """Nuisance parameters of this component with their normal priors (default: none)."""
         return []
 
+    def requirements(self) -> list[Requirement]:
+        """The theory quantities this component reads (default: none declared, so always visible)."""
+        return []
+
+    def data_blindness(self) -> str:
+        """A reason why this dataset's own tables give it no sensitivity to the run's theory ("" if they do), for
+        conditions the declared requirements cannot express (e.g. a recast limit that is infinite everywhere)."""
+        return ""
+
     def is_sensitive(self) -> tuple[bool, str]:
-        """Whether the run's theory can change this likelihood at all.
+        """Whether the run's theory can change this likelihood at all, from :meth:`requirements` (centrally, by
+        :func:`~globalfit.physics.theory.visibility`) and :meth:`data_blindness`.
 
         Returns ``(False, reason)`` for e.g. a charge assignment without muon coupling in a 4-muon search;
         the model then drops the term and logs the reason once (a zero contribution, not an error).
         """
-        return True, ""
+        ok, why = visibility(self.id, self.theory, self.requirements())
+        if ok and (blind := self.data_blindness()):
+            return False, f"{self.id}: {blind}"
+        return ok, why
 
     @abstractmethod
     def log_likelihood(self, theory: "TheoryPoint", nuisances: Mapping[str, Any]) -> Any:
@@ -146,10 +168,6 @@ class Component(ABC):
             priors of the nuisances are NOT included here: the model adds them.
         """
 
-    def chi2_offset(self) -> float:
-        """Constant c such that chi^2 = -2 log L + c is the conventional chi^2 (used by ``evaluate``)."""
-        return 0.0
-
     def expected(self, theory: "TheoryPoint", nuisances: Mapping[str, Any]) -> dict[str, Any]:
         """Predicted observables per bin (for plots and posterior-predictive bands). Default: none."""
         return {}
@@ -161,10 +179,6 @@ class Component(ABC):
     def counting_regions(self, theory: "TheoryPoint") -> list[CountingRegion]:
         """Single-bin regions for CLs limits; empty for components that are not counting experiments."""
         return []
-
-    def describe(self) -> str:
-        """One-line description for ``globalfit list``."""
-        return str(self.spec.get("description", "")).strip().splitlines()[0] if self.spec.get("description") else ""
 
 
 _REGISTRY: dict[str, type[Component]] = {}

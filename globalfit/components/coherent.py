@@ -20,20 +20,25 @@ import numpy as np
 from globalfit.components.base import Component, NuisancePrior, register
 from globalfit.physics import cevns
 from globalfit.physics.constants import ISOTOPES, N_AVOGADRO
-from globalfit.physics.sns_flux import E_MAX_DELAYED, fluence_per_flavour
+from globalfit.physics.detector_response import bin_fold, centre_fold, ratio_to_sm, release_acceptance
+from globalfit.physics.sns_flux import E_MAX_DELAYED, fluence_per_flavour, sns_time_profiles
+from globalfit.physics.theory import Requirement, eps_requirement
 from globalfit.stats import poisson_half_deviance
 from globalfit.tensor import math_of
 
 
-def release_acceptance(pe_centre: np.ndarray, a: float, k: float, x0: float, threshold_pe: float = 5.0) -> np.ndarray:
-    """Paper 002 eq. 3.8 / release: a/(1 + exp(-k (x - x0))) H(x), H = 0 below 5 PE, 1/2 in [5, 6), 1 above."""
-    x = np.asarray(pe_centre, dtype=float)
-    h = np.where(x < threshold_pe, 0.0, np.where(x < threshold_pe + 1.0, 0.5, 1.0))
-    return a / (1.0 + np.exp(-k * (x - x0))) * h
+class SNSCEvNS(Component):
+    """Shared declarations of the CEvNS datasets at the SNS: they read eps^{u,d} of nu_e and nu_mu at the recoil q^2."""
+
+    modes = ("u1", "simplified", "eft")
+
+    def requirements(self) -> list[Requirement]:
+        return [eps_requirement(("u", "d"), ("e", "mu"), what="quark-nu_e/nu_mu coupling",
+                                note="no tau neutrinos at the SNS")]
 
 
 @register
-class CoherentCsI2017(Component):
+class CoherentCsI2017(SNSCEvNS):
     """COHERENT CsI[Na] 2017 energy spectrum (see module docstring)."""
 
     kind = "coherent_csi_2017"
@@ -79,10 +84,7 @@ class CoherentCsI2017(Component):
         fine_pe = np.arange(np.floor(self.edges_pe[0]), np.ceil(self.edges_pe[-1]) + 1.0)
         self.fine_acceptance = release_acceptance(0.5 * (fine_pe[:-1] + fine_pe[1:]), acc["a"], acc["k"], acc["x0"],
                                                   acc.get("threshold_pe", 5.0))
-        nfine = len(fine_pe) - 1
-        self.fold = np.zeros((len(self.n_meas), nfine))
-        for i in range(len(self.n_meas)):
-            self.fold[i] = (fine_pe[:-1] >= self.edges_pe[i] - 1e-9) & (fine_pe[1:] <= self.edges_pe[i + 1] + 1e-9)
+        self.fold = bin_fold(fine_pe[:-1], fine_pe[1:], self.edges_pe)
 
         brn = entry.read_csv("brn.csv")
         brn_fine = np.interp(0.5 * (fine_pe[:-1] + fine_pe[1:]), 0.5 * (brn["pe_low"] + brn["pe_high"]), brn["counts_per_GWhr"])
@@ -102,9 +104,7 @@ class CoherentCsI2017(Component):
             **({"sin2w": float(opt["sin2_theta_w"])} if opt["sin2_theta_w"] else {}),
         )
         # fold the fine kernels into analysis bins once: counts = sum K_fold @ Q^2
-        for key in fine_kernel.kernels:
-            fine_kernel.kernels[key] = self.fold @ fine_kernel.kernels[key]
-        self.kernel = fine_kernel
+        self.kernel = fine_kernel.folded(self.fold)
         self.sigma_gamma = float(spec["sigma_gamma"])
         self.sigma_beta = float(spec["sigma_beta"])
 
@@ -113,17 +113,6 @@ class CoherentCsI2017(Component):
             NuisancePrior("gamma", 0.0, self.sigma_gamma, lower=-1.0, description="signal normalisation (flux, QF, acceptance)"),
             NuisancePrior("beta", 0.0, self.sigma_beta, lower=-1.0, description="beam-on prompt-neutron normalisation"),
         ]
-
-    def is_sensitive(self) -> tuple[bool, str]:
-        spec = self.theory
-        if spec.mode == "u1":
-            ch = spec.charges
-            if ch.q == 0 or (ch.e == 0 and ch.mu == 0):
-                return False, (f"{self.id}: the charges {ch.label or ch.expression()} give no quark-nu_e/nu_mu coupling "
-                               "(no tau neutrinos at the SNS); no constraint")
-        elif spec.mode == "simplified" and not set(spec.flavours) & {"e", "mu"}:
-            return False, f"{self.id}: no nu_e or nu_mu coupling in the simplified model; no constraint"
-        return True, ""
 
     def predicted_signal(self, theory) -> Any:
         """Expected CEvNS counts per analysis bin (before the gamma normalisation)."""
@@ -144,37 +133,8 @@ class CoherentCsI2017(Component):
         return {"counts": self.n_meas, "errors": np.sqrt(self.sigma2), "edges": self.edges_pe, "xlabel": "photoelectrons"}
 
 
-# ----------------------------------------------------------------------------------------------------------------
-MUON_LIFETIME_US = 2.1969811  # PDG
-PION_LIFETIME_US = 0.026033  # PDG
-
-
-def sns_time_profiles(edges_us: np.ndarray, mean_ns: float, width_ns: float) -> tuple[np.ndarray, np.ndarray]:
-    """Fractions of prompt (pi -> mu nu_mu) and delayed (mu -> e nu nu) neutrinos per time bin: a Gaussian POT trace
-    (mean, width) convolved with the pion lifetime, and in addition with the muon lifetime for the delayed flux."""
-    t = np.linspace(-2.0, 20.0, 22001)
-    dt = t[1] - t[0]
-    pot = np.exp(-0.5 * ((t - mean_ns / 1e3) / (width_ns / 1e3)) ** 2)
-    tt = t - t[0]
-
-    def conv(f, tau):
-        from scipy.signal import fftconvolve  # O(n log n): the direct convolution of 22001 points took ~1 s
-
-        kern = np.exp(-tt / tau) / tau
-        return fftconvolve(f, kern)[: len(t)] * dt
-
-    prompt = conv(pot, PION_LIFETIME_US)
-    delayed = conv(prompt, MUON_LIFETIME_US)
-    out = []
-    for prof in (prompt, delayed):
-        cdf = np.concatenate([[0.0], np.cumsum(prof) * dt])
-        cdf /= cdf[-1]
-        out.append(np.diff(np.interp(edges_us, np.append(t, t[-1] + dt), cdf)))
-    return out[0], out[1]
-
-
 @register
-class CoherentLAr2020(Component):
+class CoherentLAr2020(SNSCEvNS):
     """COHERENT CENNS-10 LAr 2020, analysis A: binned Poisson likelihood in (energy, F90, time).
 
     The expected counts per bin are ``cevns_SM (1 + gamma) R + brn_prompt (1 + b_p) + brn_delayed (1 + b_d) +
@@ -211,9 +171,7 @@ class CoherentLAr2020(Component):
         fine_nr = (-a + np.sqrt(a * a + 4 * b * fine_ee)) / (2 * b)  # invert E_ee = T (a + b T)
         centres_ee = 0.5 * (fine_ee[1:] + fine_ee[:-1])
         eff_fine = np.interp(centres_ee, eff["energy_keVee"], eff["efficiency"], right=float(eff["efficiency"].iloc[-1]))
-        fold = np.zeros((len(e_edges) - 1, len(centres_ee)))
-        for i in range(len(e_edges) - 1):
-            fold[i] = (centres_ee >= e_edges[i]) & (centres_ee < e_edges[i + 1])
+        fold = centre_fold(centres_ee, e_edges)
         ar = ISOTOPES["Ar40"]
         n_nuclei = spec["fiducial_mass_kg"] * 1e3 / ar.molar_mass_g * N_AVOGADRO
         fluence = fluence_per_flavour(spec["pot"], spec["nu_per_pot"], spec["distance_m"])
@@ -222,7 +180,7 @@ class CoherentLAr2020(Component):
         self.k_delayed = cevns.build_kernel([(ar, n_nuclei)], fluence, fine_nr, lambda i: eff_fine,
                                             {"nu_e": 1.0, "nubar_mu": 1.0}, **common)
         self.k_prompt, self.k_delayed = self.k_prompt.folded(fold), self.k_delayed.folded(fold)
-        sm = _SM_EPS
+        sm = cevns.standard_model_eps
         self.sm_prompt = np.asarray(self.k_prompt.counts(sm), dtype=float)
         self.sm_delayed = np.asarray(self.k_delayed.counts(sm), dtype=float)
         tp, td = sns_time_profiles(t_edges, spec["pot_trace_ns"]["mean"], spec["pot_trace_ns"]["width"])
@@ -239,16 +197,14 @@ class CoherentLAr2020(Component):
                 "brn_delayed": "delayed beam-related neutrons", "steady_state": "steady-state background"}
         return [NuisancePrior(k, 0.0, s, lower=-1.0, description=desc[k]) for k, s in self.sigmas.items()]
 
-    is_sensitive = CoherentCsI2017.is_sensitive
-
     def sm_prediction(self) -> float:
         """Our absolute SM CEvNS prediction over the analysis range (events)."""
         return float(self.sm_prompt.sum() + self.sm_delayed.sum())
 
     def signal(self, theory) -> Any:
         """Expected CEvNS counts per (energy, F90, time) bin before the gamma normalisation."""
-        r_p = _ratio(self.k_prompt.counts(theory.eps), self.sm_prompt)
-        r_d = _ratio(self.k_delayed.counts(theory.eps), self.sm_delayed)
+        r_p = ratio_to_sm(self.k_prompt.counts(theory.eps), self.sm_prompt)
+        r_d = ratio_to_sm(self.k_delayed.counts(theory.eps), self.sm_delayed)
         return self.cevns_sm * (self.w_prompt * r_p[self.e_index] + (1.0 - self.w_prompt) * r_d[self.e_index])
 
     def expected_counts(self, theory, nuisances: Mapping[str, Any]) -> Any:
@@ -269,13 +225,3 @@ class CoherentLAr2020(Component):
         counts = np.array([self.data[self.e_index == i].sum() for i in range(len(self.e_edges) - 1)])
         return {"counts": counts, "errors": np.sqrt(counts), "edges": self.e_edges, "xlabel": "energy [keVee]"}
 
-
-def _SM_EPS(f: str, alpha: str, q2: Any) -> float:
-    """eps = 0 everywhere: the Standard Model."""
-    return 0.0
-
-
-def _ratio(model: Any, sm: np.ndarray) -> Any:
-    """model/SM per energy bin; 1 where the SM rate vanishes (no signal there, e.g. above the prompt end point)."""
-    has = sm > 0
-    return model / np.where(has, sm, 1.0) * has + (1.0 - has)

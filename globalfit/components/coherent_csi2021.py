@@ -10,7 +10,7 @@ Expected counts in the coincidence (C) window, bin (i = PE, j = t_rec)::
   response (scintillation-response polynomial of the release, Gamma-distributed PE around 13.35 PE/keVee x E_ee,
   energy efficiency of the release integrated over each PE bin), times the fractions f_p, f_d of each SNS timing
   component in time bin j weighted by the timing efficiency eps_T (POT trace of the dataset spec convolved with the
-  pion and muon lifetimes, :func:`globalfit.components.coherent.sns_time_profiles`). Energy and time factorise per
+  pion and muon lifetimes, :func:`globalfit.physics.sns_flux.sns_time_profiles`). Energy and time factorise per
   component.
 - BRN, NIN: release PE PDFs times the release time PDFs weighted by eps_T and renormalised over the window, scaled to
   the expected 18.4 and 5.6 events.
@@ -29,64 +29,23 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import numpy as np
-from scipy.special import gammainc
 
-from globalfit.components.base import Component, NuisancePrior, register
-from globalfit.components.coherent import _SM_EPS, CoherentCsI2017, sns_time_profiles
+from globalfit.components.base import NuisancePrior, register
+from globalfit.components.coherent import SNSCEvNS
 from globalfit.errors import DataError
 from globalfit.physics import cevns
 from globalfit.physics.constants import ISOTOPES, N_AVOGADRO
-from globalfit.physics.sns_flux import fluence_per_flavour
+from globalfit.physics.detector_response import electron_equivalent_keV, pe_response, time_efficiency
+from globalfit.physics.sns_flux import fluence_per_flavour, sns_time_profiles
 from globalfit.stats import poisson_half_deviance
 
 #: Recoil grid of the response folding [keVnr]: 0.25-keV bins up to beyond the Cs/I kinematic end point (~46 keVnr).
 RECOIL_EDGES_KEV = np.arange(0.5, 50.0 + 1e-9, 0.25)
-#: Sub-bin width for integrating efficiency x resolution over a PE bin [PE].
-PE_STEP = 0.05
-
-
-def energy_efficiency(pe: np.ndarray, a: float, b: float, c: float, d: float) -> np.ndarray:
-    """Release energy efficiency a/(1 + exp(-b (x - c))) + d at reconstructed PE x, clipped at 0 (it is negative below
-    about 7 PE, where the release's BRN/NIN PDFs vanish too)."""
-    x = np.asarray(pe, dtype=float)
-    return np.clip(a / (1.0 + np.exp(-b * (x - c))) + d, 0.0, None)
-
-
-def electron_equivalent_keV(recoil_keV: np.ndarray, coeffs: list[float]) -> np.ndarray:
-    """Scintillation response E_ee [keVee] of a nuclear recoil T [keVnr]: the release polynomial in MeV."""
-    x = np.asarray(recoil_keV, dtype=float) * 1e-3
-    a, b, c, d = coeffs
-    return np.clip((a * x + b * x**2 + c * x**3 + d * x**4) * 1e3, 1e-6, None)
-
-
-def time_efficiency(t_us: np.ndarray, t0_us: float, slope_per_us: float) -> np.ndarray:
-    """eps_T(t) = 1 for t < t0, exp(-slope (t - t0)) above (PRL 129 081801)."""
-    t = np.asarray(t_us, dtype=float)
-    return np.where(t < t0_us, 1.0, np.exp(-slope_per_us * (t - t0_us)))
-
-
-def pe_response(e_ee_keV: np.ndarray, pe_edges: np.ndarray, a_coeff: float, b_coeff: float,
-                eff_coeffs: list[float]) -> np.ndarray:
-    """Probability x efficiency that a deposit E_ee [keVee] is reconstructed in each PE bin: matrix [n_pe, n_E].
-
-    PE ~ Gamma(shape 1 + b, rate a (1 + b)) with a = a_coeff/E_ee, b = b_coeff E_ee (mean E_ee/a_coeff); the
-    efficiency is integrated over each bin on a PE_STEP sub-grid (it changes by 0.07 per PE near threshold).
-    """
-    e = np.asarray(e_ee_keV, dtype=float)
-    a = a_coeff / e
-    b = b_coeff * e
-    shape, rate = 1.0 + b, a * (1.0 + b)
-    sub = np.arange(pe_edges[0], pe_edges[-1] + PE_STEP / 2, PE_STEP)
-    cdf = gammainc(shape[None, :], rate[None, :] * sub[:, None])  # [n_sub_edges, n_E]
-    prob = np.diff(cdf, axis=0) * energy_efficiency(0.5 * (sub[1:] + sub[:-1]), *eff_coeffs)[:, None]
-    which = np.searchsorted(pe_edges, 0.5 * (sub[1:] + sub[:-1]), side="right") - 1
-    out = np.zeros((len(pe_edges) - 1, len(e)))
-    np.add.at(out, which, prob)
-    return out
+_SM_EPS = cevns.standard_model_eps
 
 
 @register
-class CoherentCsI2021(Component):
+class CoherentCsI2021(SNSCEvNS):
     """COHERENT CsI[Na] full dataset (2021), Poisson likelihood in PE x t_rec (see module docstring)."""
 
     kind = "coherent_csi_2021"
@@ -195,8 +154,6 @@ class CoherentCsI2021(Component):
         out += [NuisancePrior(k, 0.0, 1.0, lower=-5.0, upper=5.0, description=f"{k} shape systematic (+-1 sigma model)")
                 for k in self.shape_deltas]
         return out
-
-    is_sensitive = CoherentCsI2017.is_sensitive
 
     def sm_prediction(self) -> float:
         """Our absolute SM CEvNS prediction in the analysis window (events)."""

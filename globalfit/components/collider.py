@@ -33,6 +33,7 @@ import numpy as np
 from globalfit.components.base import Component, CountingRegion, NuisancePrior, register
 from globalfit.errors import DataError
 from globalfit.physics.charges import FLAVOURS
+from globalfit.physics.theory import NEUTRINOS, QUARKS, Requirement, coupling_requirement
 from globalfit.tensor import HermiteRows, hat_weights, interp, math_of
 from globalfit.util import log_once
 
@@ -64,7 +65,7 @@ class MonoXInclusive(Component):
         self.n_obs, self.n_bkg = ex["n_obs"].to_numpy(float), ex["n_bkg"].to_numpy(float)
         self.inv_cov = np.linalg.inv(cov + np.diag(self.n_obs))
         self.bkg_var = np.diag(cov).copy()
-        self._load_signal_table(entry.read_csv("signal_table.csv"), theory)
+        self._load_signal_table(entry.read_csv("signal_table.csv"), theory.theory_mode.fixed_width_ratio)
         # exclusive bin k = tail(low_k) - tail(high_k), with tail(inf) = 0 (index len(thresholds) of the padded tails)
         index = {float(t): i for i, t in enumerate(self.thresholds)}
         try:
@@ -73,24 +74,26 @@ class MonoXInclusive(Component):
                                       for v in ex["ptmiss_high_GeV"]])
         except KeyError as exc:
             raise DataError(f"{entry.id}: exclusive bin edge {exc} is not a tabulated threshold") from None
-        widths = (f"Gamma/M = {theory.width_ratio}" if theory.mode == "simplified"
+        fixed = theory.theory_mode.fixed_width_ratio
+        widths = (f"Gamma/M = {fixed}" if fixed is not None
                   else f"{self.width_ratios[0]:g} <= Gamma/M <= {self.width_ratios[-1]:g}")
         log_once(f"{entry.id}: signal tabulated for {self.masses[0]:g} < M_Z' < {self.masses[-1]:g} GeV and {widths}; "
                  "zero contribution outside the masses")
 
-    def _load_signal_table(self, sig, theory) -> None:
-        """log(sigma Gamma/M) on the (width, mass, threshold) grid; one width only if the mode fixes Gamma/M."""
+    def _load_signal_table(self, sig, fixed_ratio: float | None) -> None:
+        """log(sigma Gamma/M) on the (width, mass, threshold) grid; one width only if the mode fixes Gamma/M
+        (``fixed_ratio``, None when the width follows the couplings)."""
         missing = [t for t in self.thresholds if not np.isclose(sig["ptmiss_threshold_GeV"], t).any()]
         if missing:
             raise DataError(f"{self.id}: signal_table.csv has no rows for the pT_miss thresholds {missing}")
         ratios = np.sort(sig["width_ratio"].unique())
-        if theory.mode == "simplified":
-            exact = np.isclose(ratios, theory.width_ratio)
+        if fixed_ratio is not None:
+            exact = np.isclose(ratios, fixed_ratio)
             if exact.any():
                 ratios = ratios[exact]
-            elif not ratios[0] <= theory.width_ratio <= ratios[-1]:
+            elif not ratios[0] <= fixed_ratio <= ratios[-1]:
                 raise DataError(f"{self.id}: the signal table covers {ratios[0]:g} <= Gamma/M <= {ratios[-1]:g}, not "
-                                f"model.width_ratio = {theory.width_ratio:g}; rebuild it with "
+                                f"model.width_ratio = {fixed_ratio:g}; rebuild it with "
                                 "scripts/build_signal_tables.py for that width")
         elif len(ratios) < 2:
             raise DataError(f"{self.id}: the u1 mode needs signal tables on a grid of Gamma/M (the width follows g'), "
@@ -120,9 +123,7 @@ class MonoXInclusive(Component):
 
     def width_ratio(self, theory) -> Any:
         """Gamma/M of the Z' at this point (fixed in simplified mode, from g' and the charges in u1 mode)."""
-        if theory.mode == "simplified":
-            return theory.spec.width_ratio
-        return theory.width() / theory.mass
+        return theory.width_ratio()
 
     def _unit_tails(self, theory) -> tuple[Any, Any]:
         """(pure Z' tails at unit couplings, interference tails per unit g_q g_nu) [pb] above each threshold, at this
@@ -148,11 +149,9 @@ class MonoXInclusive(Component):
         table or with ``sm_interference: false``)."""
         return self._unit_tails(theory)[1]
 
-    def is_sensitive(self) -> tuple[bool, str]:
-        ch = self.theory.charges
-        if self.theory.mode == "u1" and (ch.q == 0 or all(ch.lepton(a) == 0 for a in FLAVOURS)):
-            return False, f"{self.id}: no quark or no neutrino coupling for {ch.label or ch.expression()}; no constraint"
-        return True, ""
+    def requirements(self) -> list[Requirement]:
+        return [coupling_requirement(QUARKS, NEUTRINOS, what="quark or no neutrino coupling"),
+                Requirement("width", decisive=False), Requirement("mass", decisive=False)]
 
     def nuisance_priors(self) -> list[NuisancePrior]:
         unc = float(self.options["k_factor_uncertainty"])
@@ -161,14 +160,8 @@ class MonoXInclusive(Component):
     def coupling_factors(self, theory) -> tuple[Any, Any]:
         """(sum over neutrino flavours of (g_q g_nu)^2, of g_q g_nu): the factors of the unit-coupling pure Z' and
         interference tables."""
-        if theory.mode == "simplified":
-            n_flavours = len(theory.spec.flavours)
-            prod = theory.coupling_product_q_nu()
-            return n_flavours * prod**2, n_flavours * prod
-        ch = self.theory.charges
-        q_nu = [float(ch.lepton(a)) for a in FLAVOURS]
-        g2 = theory.gprime**2
-        return g2**2 * float(ch.q) ** 2 * sum(q * q for q in q_nu), g2 * float(ch.q) * sum(q_nu)
+        prods = [theory.quark_neutrino_coupling(a) for a in FLAVOURS]
+        return sum(p * p for p in prods), sum(prods)
 
     def signal_tails(self, theory) -> Any:
         """Expected signal events above each threshold (nominal: no theory-uncertainty nuisance)."""
@@ -189,9 +182,6 @@ class MonoXInclusive(Component):
         r = self.n_obs - self.n_bkg - self.signal_events(theory, nuisances)
         m = math_of(r)
         return -0.5 * (r * m.dot(self.inv_cov, r)).sum() if m is not np else -0.5 * float(r @ self.inv_cov @ r)
-
-    def chi2_offset(self) -> float:
-        return 0.0
 
     def counting_regions(self, theory) -> list[CountingRegion]:
         s = self.signal_tails(theory)
@@ -231,10 +221,13 @@ class ResonanceLimit(Component):
         if self.channel not in ("ll", "tautau"):
             raise DataError(f"{entry.id}: unknown channel {self.channel!r} (ll or tautau)")
         limit_file, fiducial = "limit.csv", entry.spec.get("fiducial", True) is not False
-        ch = theory.charges
+        structure = theory.theory_mode
+        q_e, q_mu = structure.coupling_weight("e"), structure.coupling_weight("mu")
+        #: Z' charge of the quarks (static): the production rate is (g' Q_q)^2 sigma_unit
+        self.q_quark = structure.coupling_weight("u")
         single = entry.spec.get("channel_limits") or {}
-        if self.channel == "ll" and ch is not None and (ch.e == 0) != (ch.mu == 0):
-            flavour = "mumu" if ch.e == 0 else "ee"
+        if self.channel == "ll" and (q_e == 0) != (q_mu == 0):
+            flavour = "mumu" if q_e == 0 else "ee"
             if flavour in single:
                 self.channel = flavour
                 limit_file, fiducial = single[flavour]["file"], bool(single[flavour].get("fiducial", False))
@@ -254,13 +247,11 @@ class ResonanceLimit(Component):
             log_once(f"{entry.id}: {self.channel} limit ({limit_file}) applies for {self.lo:g} < M_Z' < {self.hi:g} GeV "
                      "(zero contribution outside)")
 
-    def is_sensitive(self) -> tuple[bool, str]:
-        ch = self.theory.charges
-        leptons = {"tautau": (ch.tau,), "mumu": (ch.mu,), "ee": (ch.e,)}.get(self.channel, (ch.e, ch.mu))
-        if ch.q == 0 or all(q == 0 for q in leptons):
-            return False, (f"{self.id}: no quark or no {self.channel} coupling for {ch.label or ch.expression()}; "
-                           "no constraint")
-        return True, ""
+    def requirements(self) -> list[Requirement]:
+        leptons = {"tautau": ("tau",), "mumu": ("mu",), "ee": ("e",)}.get(self.channel, ("e", "mu"))
+        return [coupling_requirement(QUARKS, leptons, what=f"quark or no {self.channel} coupling"),
+                Requirement("branching_fractions", decisive=False), Requirement("width", decisive=False),
+                Requirement("mass", decisive=False)]
 
     def predicted_fb(self, theory) -> Any:
         """sigma_fid x B per lepton flavour [fb] (B of the channel the limit is for)."""
@@ -268,7 +259,7 @@ class ResonanceLimit(Component):
         lm = m.log(theory.mass)
         br = theory.branching_fractions()
         b_ll = {"tautau": br["tau"], "mumu": br["mu"], "ee": br["e"]}.get(self.channel, 0.5 * (br["e"] + br["mu"]))
-        sigma_pb = m.exp(interp(lm, self.sig_log_m, self.sig_log_sigma)) * (theory.gprime * float(self.theory.charges.q)) ** 2
+        sigma_pb = m.exp(interp(lm, self.sig_log_m, self.sig_log_sigma)) * (theory.gprime * self.q_quark) ** 2
         return 1e3 * sigma_pb * interp(lm, self.sig_log_m, self.sig_acc) * b_ll
 
     def limit_fb(self, theory) -> Any:

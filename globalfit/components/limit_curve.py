@@ -21,7 +21,7 @@ import numpy as np
 from globalfit.components.base import Component, register
 from globalfit.errors import DataError
 from globalfit.physics import darkphoton
-from globalfit.stats import limit_chi2
+from globalfit.physics.theory import Requirement, coupling_requirement
 from globalfit.tensor import interp, math_of
 from globalfit.util import log_once
 
@@ -42,9 +42,7 @@ class RecastLimit(Component):
         mass = table["mass_GeV"].to_numpy(float)
         self.mass_range = (float(mass[0]), float(mass[-1]))
         method = entry.spec.get("method")
-        if theory.mode != "u1":
-            self.bound = np.full_like(mass, np.inf)
-        elif method == "lhcb_darkphoton":
+        if method == "lhcb_darkphoton":
             fractions = {c: table[c].to_numpy(float) for c in PRODUCTION_COLUMNS}
             self.bound = darkphoton.lhcb_recast(table["eps_limit"].to_numpy(float), mass, fractions, theory.charges)
         elif method == "muon_radiation":
@@ -61,13 +59,13 @@ class RecastLimit(Component):
             log_once(f"{entry.id}: applies for {self.mass_range[0]:.3g} < M_Z' < {self.mass_range[1]:.3g} GeV "
                      f"(zero contribution outside)")
 
-    def is_sensitive(self) -> tuple[bool, str]:
-        if self.theory.mode != "u1":
-            return False, f"{self.id}: recast limits are defined for the u1 model only"
-        if not np.isfinite(self.bound).any():
-            why = "no muon coupling" if self.theory.charges.mu == 0 else "no sensitivity for these charges"
-            return False, f"{self.id}: {why} ({self.theory.charges.label or self.theory.charges.expression()}); zero contribution"
-        return True, ""
+    def requirements(self) -> list[Requirement]:
+        # both recasts observe Z' -> mu mu
+        return [coupling_requirement(("mu",), what="muon coupling"), Requirement("branching_fractions", decisive=False),
+                Requirement("mass", decisive=False)]
+
+    def data_blindness(self) -> str:
+        return "the recast limit is infinite at every mass for these charges; no constraint" if not np.isfinite(self.bound).any() else ""
 
     def gprime_bound(self, mass: Any) -> Any:
         """g'_bound(M) for the run's charges (numpy or PyTensor; meaningful inside :attr:`mass_range`)."""

@@ -23,6 +23,7 @@ from typing import Any, Mapping
 from globalfit.components.base import Component, register
 from globalfit.errors import ConfigError, DataError
 from globalfit.physics.charges import FLAVOURS
+from globalfit.physics.theory import Requirement, eps_requirement
 from globalfit.stats import union_chi2
 
 COMBINATIONS = ("u", "d", "p", "n", "p+n")
@@ -33,6 +34,7 @@ class NSIIntervals(Component):
     """Published 2-sigma NSI intervals from oscillation data (see module docstring)."""
 
     kind = "nsi_intervals"
+    modes = ("u1", "simplified", "eft")
     default_options = {"matter": None}
 
     def __init__(self, entry, theory, options=None):
@@ -58,13 +60,7 @@ class NSIIntervals(Component):
 
     # The flavour structure of the diagonal eps is fixed by the theory spec, so it is resolved once here.
     def _single_structure(self) -> str | None:
-        spec = self.theory
-        if spec.mode == "u1":
-            q = {a: spec.charges.lepton(a) for a in FLAVOURS}
-        elif spec.mode == "simplified":
-            q = {a: (1 if a in spec.flavours else 0) for a in FLAVOURS}
-        else:
-            q = {a: (1 if any(p.endswith(f"_{a}{a}") for p in spec.eft_parameters) else 0) for a in FLAVOURS}
+        q = self.theory.theory_mode.lepton_pattern()
         for a in FLAVOURS:
             b, c = (x for x in FLAVOURS if x != a)
             if q[b] == q[c]:
@@ -74,12 +70,14 @@ class NSIIntervals(Component):
             f"this model has lepton charges {q}. Use oscillation_esteban2018 (differences of eps) instead."
         )
 
-    def is_sensitive(self) -> tuple[bool, str]:
-        if self.mode == "single" and self.single_target is None:
-            return False, f"{self.id}: the model's NSI are flavour-universal, which oscillations cannot see"
-        if self.theory.mode == "u1" and self.theory.charges.q == 0 and self.theory.charges.e == 0:
-            return False, f"{self.id}: the model has no coupling to matter (quarks or electrons), so no matter NSI"
-        return True, ""
+    def requirements(self) -> list[Requirement]:
+        # the matter combinations read (u, d, p, n, p+n) are built from eps^u and eps^d at q^2 = 0
+        out = [eps_requirement(("u", "d"), FLAVOURS, what="coupling of the neutrinos to quarks",
+                               note="no matter NSI")]
+        if self.mode == "single":
+            out.append(Requirement("eps_differences", what="flavour dependence of the NSI",
+                                   note="oscillations cannot see flavour-universal NSI"))
+        return out
 
     def observables(self, theory) -> dict[str, Any]:
         """The eps combinations compared with the intervals, at q^2 = 0."""

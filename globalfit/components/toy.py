@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from globalfit.components.base import Component, CountingRegion, NuisancePrior, register
+from globalfit.physics.theory import Requirement
 
 
 @register
@@ -27,6 +28,9 @@ class GaussianToy(Component):
         self.mean = float(entry.spec["mean"])
         self.sigma = float(entry.spec["sigma"])
         self.shift_sigma = entry.spec.get("shift_sigma")
+
+    def requirements(self) -> list[Requirement]:
+        return [Requirement("parameter", (self.parameter,), what=f"parameter {self.parameter}")]
 
     def nuisance_priors(self) -> list[NuisancePrior]:
         if self.shift_sigma:
@@ -53,6 +57,9 @@ class CountingToy(Component):
         sp = entry.spec
         self.coupling, self.norm = str(sp["coupling"]), float(sp["norm"])
         self.n, self.b, self.db = float(sp["observed"]), float(sp["background"]), float(sp["background_err"])
+
+    def requirements(self) -> list[Requirement]:
+        return [Requirement("parameter", (self.coupling,), what=f"parameter {self.coupling}")]
 
     def signal(self, theory) -> Any:
         return self.norm * theory.values[self.coupling] ** 2

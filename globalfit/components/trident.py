@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from globalfit.components.base import Component, register
+from globalfit.physics.theory import Requirement, coupling_requirement
 from globalfit.physics.trident import trident_ratio
 from globalfit.tensor import math_of
 from globalfit.util import log_once
@@ -28,19 +29,17 @@ class Trident(Component):
         row = entry.read_csv(entry.spec.get("measurement_file", "measurement.csv")).iloc[0]
         self.ratio, self.error = float(row["ratio"]), float(row["error"])
         self.m_min = float(entry.spec.get("valid_above_GeV", 1.0))
+        #: U(1)' charge of nu_mu and mu (one doublet), fixed by the run's charges
+        self.q_mu = theory.theory_mode.coupling_weight("mu")
         if self.is_sensitive()[0]:
             log_once(f"{entry.id}: heavy-Z' trident formula used for M_Z' >= {self.m_min:g} GeV; no constraint below")
 
-    def is_sensitive(self) -> tuple[bool, str]:
-        if self.theory.mode != "u1":
-            return False, f"{self.id}: defined for the u1 model only"
-        if self.theory.charges.mu == 0:
-            return False, f"{self.id}: the charges give no muon-neutrino/muon coupling; zero contribution"
-        return True, ""
+    def requirements(self) -> list[Requirement]:
+        return [coupling_requirement(("mu",), ("nu_mu",), what="muon-neutrino/muon coupling"),
+                Requirement("mass", decisive=False)]
 
     def predicted_ratio(self, theory) -> Any:
-        q = float(self.theory.charges.mu)
-        return trident_ratio(theory.gprime, theory.mass, q, q)
+        return trident_ratio(theory.gprime, theory.mass, self.q_mu, self.q_mu)
 
     def chi2(self, theory) -> Any:
         m = math_of(theory.gprime, theory.mass)

@@ -34,6 +34,11 @@ G_P_RADIATIVE = 0.0229
 G_N_RADIATIVE = -0.5117
 
 
+def standard_model_eps(f: str, alpha: str, q2: Any) -> float:
+    """An ``eps(f, alpha, q2)`` for :meth:`RecoilKernel.counts` that is zero everywhere: the Standard Model."""
+    return 0.0
+
+
 def nucleon_couplings(radiative: bool = False, sin2w: float = SIN2_THETA_W_LOW) -> tuple[float, float]:
     """(g_p^V, g_n^V): tree level 1/2 - 2 s_W^2, -1/2 (paper 002 below eq. 3.4) or radiatively corrected."""
     if radiative:

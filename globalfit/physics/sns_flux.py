@@ -44,3 +44,38 @@ def delayed_spectrum(component: str, energy: np.ndarray, end_point: float = E_MA
 def fluence_per_flavour(pot: float, nu_per_pot: float, distance_m: float) -> float:
     """Neutrinos per cm^2 per flavour at the detector: r N_POT / (4 pi L^2)."""
     return nu_per_pot * pot / (4 * np.pi * (distance_m * 100.0) ** 2)
+
+
+# -- timing ----------------------------------------------------------------------------------------------------
+#: Muon lifetime [us] (PDG).
+MUON_LIFETIME_US = 2.1969811
+#: Charged-pion lifetime [us] (PDG).
+PION_LIFETIME_US = 0.026033
+
+
+def sns_time_profiles(edges_us: np.ndarray, mean_ns: float, width_ns: float) -> tuple[np.ndarray, np.ndarray]:
+    """Fractions of prompt (pi -> mu nu_mu) and delayed (mu -> e nu nu) neutrinos per time bin.
+
+    A Gaussian proton-on-target trace (``mean_ns``, ``width_ns`` [ns]) convolved with the pion lifetime, and in
+    addition with the muon lifetime for the delayed flux, integrated over the bins ``edges_us`` [us] and normalised
+    to unit total over t in [-2, 20] us.
+    """
+    from scipy.signal import fftconvolve  # O(n log n): the direct convolution of 22001 points took ~1 s
+
+    t = np.linspace(-2.0, 20.0, 22001)
+    dt = t[1] - t[0]
+    pot = np.exp(-0.5 * ((t - mean_ns / 1e3) / (width_ns / 1e3)) ** 2)
+    tt = t - t[0]
+
+    def conv(f: np.ndarray, tau: float) -> np.ndarray:
+        kern = np.exp(-tt / tau) / tau
+        return fftconvolve(f, kern)[: len(t)] * dt
+
+    prompt = conv(pot, PION_LIFETIME_US)
+    delayed = conv(prompt, MUON_LIFETIME_US)
+    out = []
+    for prof in (prompt, delayed):
+        cdf = np.concatenate([[0.0], np.cumsum(prof) * dt])
+        cdf /= cdf[-1]
+        out.append(np.diff(np.interp(edges_us, np.append(t, t[-1] + dt), cdf)))
+    return out[0], out[1]

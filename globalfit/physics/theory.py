@@ -1,50 +1,253 @@
 """Theory modes: from model parameters to the quantities the likelihood components read.
 
-Three modes (``model.type`` in the run config):
+One physical Z' (or contact interaction), three ways to parametrise it (``model.type`` in the run config). Each mode
+is a class (:class:`U1Mode`, :class:`SimplifiedMode`, :class:`EFTMode`) behind the :class:`TheoryMode` interface, and
+maps its parameters to the Z' couplings and to eps^{fV}_{aa}(q^2) once, here. The NSI convention throughout is paper
+002 eq. 1.1-1.2 (:mod:`globalfit.physics.nsi`): ``L = -sqrt2 G_F eps^{fV}_{ab} (nubar_a gamma P_L nu_b)(fbar gamma f)``,
+eps^V = eps^L + eps^R.
 
-``u1`` (default)
-    Anomaly-free U(1)' with charges, free g' and M_Z' (paper 002). eps(q^2) from :mod:`globalfit.physics.nsi`.
-``simplified``
-    Paper 000's simplified vector Z' (its eq. 2.3): couplings g_nu to the neutrinos of the chosen flavours
-    and g_q to u and d (all generations), Gamma/M fixed. The NSI parameter (its eq. 2.4) is
-    ``eps = g_nu g_q / (2 sqrt(2) G_F M^2)`` (note the 2 relative to the U(1)' normalisation of paper 002:
-    each paper is followed in its own mode), eps^u = eps^d = eps at q^2 = 0, with the propagator
-    M^2/(q^2 + M^2) at finite momentum transfer. Free parameters ``epsilon`` and ``mass_GeV``.
+``u1`` (default), :class:`U1Mode`
+    Anomaly-free U(1)' with charges Q, parameters ``gprime``, ``mass_GeV`` (paper 002). Couplings g_f = g' Q_f;
+    ``eps^{fV}_{aa}(q^2) = g'^2 Q_f Q_a / (sqrt2 G_F (q^2 + M^2))`` (f = u, d with Q_q; f = e with Q_e); width and
+    branching fractions from the partial widths of :mod:`globalfit.physics.widths`.
+``simplified``, :class:`SimplifiedMode`
+    Paper 000's simplified vector Z' (its eq. 2.3): couplings g_nu to the neutrinos of the chosen ``flavours`` and
+    g_q to every quark, none to charged leptons, Gamma/M fixed (``width_ratio``). Parameters ``epsilon``, ``mass_GeV``,
+    where ``epsilon`` is paper 000's eq. 2.4, ``eps = g_nu g_q / (2 sqrt2 G_F M^2)``: the coefficient of each
+    chirality in its eq. 2.1 (eps^L = eps^R = eps). Its maps:
 
-    Normalisation caveat: paper 000 writes its operators as -2 sqrt(2) G_F eps (nubar gamma P_L nu)(fbar gamma P_Y f)
-    (its eq. 2.1), so for L = R couplings its eq. 2.4 is the coefficient of each chirality; under paper 002's
-    eq. 1.1-1.2 (eps^V = eps^L + eps^R) the same couplings g_nu g_q would give eps^V = g_nu g_q/(sqrt(2) G_F M^2),
-    twice eq. 2.4. Like papers 000 and 001, which confront this eps with COHERENT and oscillation bounds on
-    eps^V directly, we pass ``epsilon`` to the low-energy components as eps^V, and use eq. 2.4 only to turn it
-    into the coupling product that sets LHC rates. A simplified-mode epsilon and a u1-mode g' are therefore
-    related through paper 000's normalisation, not paper 002's.
-``eft``
-    Contact NSI: free parameters ``eps_u_ee``, ``eps_d_mumu``, ... (any subset; the others are zero),
-    independent of q^2.
+    - couplings: ``g_q g_nu = 2 sqrt2 G_F M^2 epsilon`` for each coupled flavour (sets the LHC rates);
+    - NSI (default ``epsilon_convention = "physical"``): the same Z' gives
+      ``eps^{uV}_{aa} = eps^{dV}_{aa} = 2 epsilon M^2/(q^2 + M^2)`` (eps^V = eps^L + eps^R, as in u1 mode: the
+      low-energy terms and the LHC see the same Z');
+    - ``epsilon_convention = "paper000"``: ``eps^V = epsilon M^2/(q^2 + M^2)``, the convention in which papers 000 and
+      001 confront their eps with COHERENT and oscillation bounds on eps^V (it halves the low-energy eps^V of a given
+      coupling product; use it only to reproduce those papers' comparisons).
+``eft``, :class:`EFTMode`
+    Contact NSI: parameters ``eps_u_ee``, ``eps_d_mumu``, ... (any subset; the others are zero), eps^{fV}_{aa}
+    independent of q^2. No Z' (no couplings, width or branching fractions).
 
-A :class:`TheorySpec` is built once from the config; :meth:`TheorySpec.point` turns a mapping of parameter
-values (floats or PyTensor variables) into a :class:`TheoryPoint`, whose methods are the only way
-components read the theory.
+A :class:`TheorySpec` is built once from the config; :meth:`TheorySpec.point` turns a mapping of parameter values
+(floats or PyTensor variables) into a :class:`TheoryPoint`, whose methods are the only way components read the theory
+at run time. What a component reads is declared as :class:`Requirement` objects; :func:`visibility` decides centrally
+whether a theory spec can change those quantities at all (the "is this dataset sensitive" question), from the static
+structure of the mode (:meth:`TheoryMode.eps_weight`, :meth:`TheoryMode.coupling_weight`) alone.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
-from globalfit.errors import ConfigError
+from globalfit.errors import ConfigError, PhysicsError
 from globalfit.physics import nsi, widths
 from globalfit.physics.charges import FLAVOURS, ChargeAssignment
 from globalfit.physics.constants import G_F
-from globalfit.tensor import math_of
 
 MODES = ("u1", "simplified", "eft")
 MATTER_FERMIONS = ("u", "d", "e")
+QUARKS = ("u", "d", "s", "c", "b", "t")
 EFT_PARAMETERS = tuple(f"eps_{f}_{a}{a}" for f in ("u", "d", "e") for a in FLAVOURS)
+#: Simplified-mode conventions for the low-energy eps^V of a given ``epsilon`` (see the module docstring).
+EPSILON_CONVENTIONS = {"physical": 2.0, "paper000": 1.0}
 
 
+class PhysicsModeError(PhysicsError, ValueError):
+    """A quantity asked of a mode that does not define it (e.g. a Z' width in eft mode)."""
+
+
+# -- the modes ---------------------------------------------------------------------------------------------------
+class TheoryMode(ABC):
+    """One parametrisation of the theory: its parameters, its static structure and its maps to the couplings and eps.
+
+    The static methods (:meth:`eps_weight`, :meth:`coupling_weight`, :attr:`fixed_width_ratio`) depend on the spec
+    only and are used at build time; the others take the parameter ``values`` (floats or tensors).
+    """
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, spec: "TheorySpec"):
+        self.spec = spec
+
+    # -- static ---------------------------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def parameter_names(self) -> tuple[str, ...]:
+        """The theory parameters this mode reads."""
+
+    @property
+    def coupling_name(self) -> str:
+        """The coupling scanned by limit scans."""
+        return self.parameter_names[0] if self.parameter_names else ""
+
+    @property
+    @abstractmethod
+    def subject(self) -> str:
+        """How messages name this theory (``"the charges B-3Ltau"``)."""
+
+    @abstractmethod
+    def eps_weight(self, f: str, alpha: str) -> float:
+        """A static number that is zero exactly where eps^{fV}_{alpha alpha} vanishes identically (f = u, d, e)."""
+
+    def coupling_weight(self, fermion: str) -> float:
+        """A static number that is zero exactly where the Z' does not couple to ``fermion`` (u, d, ..., e, mu, tau,
+        nu_e, nu_mu, nu_tau). Default: no Z'."""
+        return 0.0
+
+    def lepton_pattern(self) -> dict[str, float]:
+        """Static flavour structure of the diagonal eps: equal entries mean equal eps_aa (up to a common factor)."""
+        return {a: float(any(self.eps_weight(f, a) for f in MATTER_FERMIONS)) for a in FLAVOURS}
+
+    @property
+    def fixed_width_ratio(self) -> float | None:
+        """Gamma/M when the mode fixes it (simplified), else None."""
+        return None
+
+    # -- at a point -----------------------------------------------------------------------------------------
+    @abstractmethod
+    def eps(self, values: Mapping[str, Any], f: str, alpha: str, q2: Any) -> Any:
+        """eps^{fV}_{alpha alpha}(q^2) for a matter fermion f = u, d, e."""
+
+    def _no_zprime(self, what: str) -> PhysicsModeError:
+        return PhysicsModeError(f"{self.name} mode has no {what}")
+
+    def width(self, values: Mapping[str, Any]) -> Any:
+        """Total Z' width [GeV]."""
+        raise self._no_zprime("Z' width")
+
+    def width_ratio(self, values: Mapping[str, Any]) -> Any:
+        """Gamma/M."""
+        return self.width(values) / values["mass_GeV"]
+
+    def branching_fractions(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Z' branching fractions by channel."""
+        raise self._no_zprime("branching fractions")
+
+    def quark_neutrino_coupling(self, values: Mapping[str, Any], alpha: str) -> Any:
+        """g_q g_{nu_alpha}: product of the Z' couplings to a quark and to nu_alpha."""
+        raise self._no_zprime("Z' couplings")
+
+
+class U1Mode(TheoryMode):
+    """Anomaly-free U(1)' with charges (module docstring)."""
+
+    name = "u1"
+
+    def __init__(self, spec: "TheorySpec"):
+        if spec.charges is None:
+            raise ConfigError("u1 mode needs a charge assignment", "model.charges")
+        super().__init__(spec)
+
+    @property
+    def charges(self) -> ChargeAssignment:
+        return self.spec.charges
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return ("gprime", "mass_GeV")
+
+    @property
+    def subject(self) -> str:
+        return f"the charges {self.charges.label or self.charges.expression()}"
+
+    def eps_weight(self, f: str, alpha: str) -> float:
+        return float(self.coupling_weight(f) * self.charges.lepton(alpha))
+
+    def coupling_weight(self, fermion: str) -> float:
+        return float(self.charges.fermion(fermion))
+
+    def lepton_pattern(self) -> dict[str, float]:
+        return {a: float(self.charges.lepton(a)) for a in FLAVOURS}
+
+    def eps(self, values, f, alpha, q2):
+        q_f, q_a = self.coupling_weight(f), float(self.charges.lepton(alpha))
+        if q_f == 0.0 or q_a == 0.0:
+            return 0.0
+        return nsi.eps_from_coupling(values["gprime"], q_f, q_a, values["mass_GeV"], q2)
+
+    def width(self, values):
+        return widths.total_width(self.charges, values["gprime"], values["mass_GeV"])
+
+    def branching_fractions(self, values):
+        return widths.branching_fractions(self.charges, values["mass_GeV"])
+
+    def quark_neutrino_coupling(self, values, alpha):
+        return values["gprime"] ** 2 * (float(self.charges.q) * float(self.charges.lepton(alpha)))
+
+
+class SimplifiedMode(TheoryMode):
+    """Paper 000's simplified vector Z' (module docstring)."""
+
+    name = "simplified"
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return ("epsilon", "mass_GeV")
+
+    @property
+    def subject(self) -> str:
+        return f"the simplified model (neutrino flavours {', '.join(self.spec.flavours)})"
+
+    def eps_weight(self, f: str, alpha: str) -> float:
+        return float(f in ("u", "d") and alpha in self.spec.flavours)
+
+    def coupling_weight(self, fermion: str) -> float:
+        return float(fermion in QUARKS or (fermion.startswith("nu_") and fermion[3:] in self.spec.flavours))
+
+    @property
+    def fixed_width_ratio(self) -> float:
+        return self.spec.width_ratio
+
+    def eps(self, values, f, alpha, q2):
+        if not self.eps_weight(f, alpha):
+            return 0.0
+        m2 = values["mass_GeV"] ** 2
+        return EPSILON_CONVENTIONS[self.spec.epsilon_convention] * values["epsilon"] * m2 / (q2 + m2)
+
+    def width(self, values):
+        return self.spec.width_ratio * values["mass_GeV"]
+
+    def width_ratio(self, values):
+        # a fixed float, so that table lookups in Gamma/M stay exact at the tabulated width
+        return self.spec.width_ratio
+
+    def quark_neutrino_coupling(self, values, alpha):
+        if alpha not in self.spec.flavours:
+            return 0.0
+        # paper 000 eq. 2.4: g_q g_nu = 2 sqrt2 G_F M^2 epsilon
+        return 2.0 * np.sqrt(2.0) * G_F * values["mass_GeV"] ** 2 * values["epsilon"]
+
+
+class EFTMode(TheoryMode):
+    """Contact NSI (module docstring)."""
+
+    name = "eft"
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return self.spec.eft_parameters
+
+    @property
+    def subject(self) -> str:
+        return f"the eft parameters {', '.join(self.spec.eft_parameters) or '(none)'}"
+
+    def eps_weight(self, f: str, alpha: str) -> float:
+        return float(f"eps_{f}_{alpha}{alpha}" in self.spec.eft_parameters)
+
+    def lepton_pattern(self) -> dict[str, float]:
+        return {a: float(any(p.endswith(f"_{a}{a}") for p in self.spec.eft_parameters)) for a in FLAVOURS}
+
+    def eps(self, values, f, alpha, q2):
+        return values.get(f"eps_{f}_{alpha}{alpha}", 0.0)
+
+
+MODE_CLASSES: dict[str, type[TheoryMode]] = {c.name: c for c in (U1Mode, SimplifiedMode, EFTMode)}
+
+
+# -- the spec and the point ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TheorySpec:
     """What stays fixed during a fit: the mode and its fixed settings.
@@ -61,6 +264,10 @@ class TheorySpec:
         Neutrino flavours that couple in ``simplified`` mode (paper 000 uses ``("e",)``).
     eft_parameters
         Names of the free eps parameters in ``eft`` mode.
+    epsilon_convention
+        Simplified mode: ``"physical"`` (default, eps^V = 2 epsilon) or ``"paper000"`` (eps^V = epsilon, papers 000
+        and 001's comparison with low-energy bounds); see the module docstring. Config key
+        ``model.epsilon_convention``.
     """
 
     mode: str = "u1"
@@ -68,26 +275,27 @@ class TheorySpec:
     width_ratio: float = 0.1
     flavours: tuple[str, ...] = ("e",)
     eft_parameters: tuple[str, ...] = field(default_factory=tuple)
+    epsilon_convention: str = "physical"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"unknown theory mode {self.mode!r}; expected one of {', '.join(MODES)}", "model.type")
-        if self.mode == "u1" and self.charges is None:
-            raise ConfigError("u1 mode needs a charge assignment", "model.charges")
+        if self.epsilon_convention not in EPSILON_CONVENTIONS:
+            raise ConfigError(f"unknown epsilon_convention {self.epsilon_convention!r}; expected one of "
+                              f"{', '.join(EPSILON_CONVENTIONS)}", "model.epsilon_convention")
+        object.__setattr__(self, "theory_mode", MODE_CLASSES[self.mode](self))
+
+    theory_mode: TheoryMode = field(init=False, repr=False, compare=False)
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
         """The theory parameters this mode reads (a run config must give each one a prior or a value)."""
-        if self.mode == "u1":
-            return ("gprime", "mass_GeV")
-        if self.mode == "simplified":
-            return ("epsilon", "mass_GeV")
-        return self.eft_parameters
+        return self.theory_mode.parameter_names
 
     @property
     def coupling_name(self) -> str:
-        """The coupling scanned by limit scans: ``gprime`` (u1) or ``epsilon`` (simplified)."""
-        return {"u1": "gprime", "simplified": "epsilon"}.get(self.mode, self.eft_parameters[0] if self.eft_parameters else "")
+        """The coupling scanned by limit scans: ``gprime`` (u1), ``epsilon`` (simplified), the first eft parameter."""
+        return self.theory_mode.coupling_name
 
     def point(self, values: Mapping[str, Any]) -> "TheoryPoint":
         """Theory quantities at parameter ``values`` (floats, arrays or PyTensor variables)."""
@@ -104,7 +312,6 @@ class TheoryPoint:
     spec: TheorySpec
     values: dict[str, Any]
 
-    # -- parameters --------------------------------------------------------------------------------------
     @property
     def mode(self) -> str:
         return self.spec.mode
@@ -123,7 +330,7 @@ class TheoryPoint:
     def charges(self) -> ChargeAssignment | None:
         return self.spec.charges
 
-    # -- NSI ---------------------------------------------------------------------------------------------
+    # -- NSI -----------------------------------------------------------------------------------------------
     def eps(self, f: str, alpha: str, q2: Any = 0.0) -> Any:
         """eps^{fV}_{alpha alpha}(q^2), dimensionless.
 
@@ -140,54 +347,108 @@ class TheoryPoint:
             return nsi.combine(self.eps("u", alpha, q2), self.eps("d", alpha, q2), f, self.eps("e", alpha, q2))
         if alpha not in FLAVOURS:
             raise ValueError(f"unknown neutrino flavour {alpha!r}")
-        mode = self.spec.mode
-        if mode == "u1":
-            ch = self.spec.charges
-            q_f = float(ch.q if f in ("u", "d") else ch.e)
-            q_a = float(ch.lepton(alpha))
-            if q_f == 0.0 or q_a == 0.0:
-                return 0.0
-            return nsi.eps_from_coupling(self.gprime, q_f, q_a, self.mass, q2)
-        if mode == "simplified":
-            if f == "e" or alpha not in self.spec.flavours:
-                return 0.0
-            m2 = self.mass**2
-            return self.values["epsilon"] * m2 / (q2 + m2)
-        return self.values.get(f"eps_{f}_{alpha}{alpha}", 0.0)
+        return self.spec.theory_mode.eps(self.values, f, alpha, q2)
 
     def eps_matter(self, alpha: str, y_n: float = nsi.Y_N_EARTH) -> Any:
         """Effective matter NSI at q^2 = 0 (paper 002 eq. 2.4 / paper 004 eq. 5)."""
         return nsi.eps_matter(self.eps("u", alpha), self.eps("d", alpha), self.eps("e", alpha), y_n)
 
-    # -- Z' couplings and decays ---------------------------------------------------------------------------
-    def coupling(self, fermion: str) -> Any:
-        """Vector coupling of the Z' to ``fermion`` (u1 mode): g' Q_f. Neutrinos as ``nu_e`` etc."""
-        if self.spec.mode != "u1":
-            raise ValueError("individual Z' couplings are defined in u1 mode only")
-        return self.gprime * float(self.spec.charges.fermion(fermion))
+    # -- Z' couplings and decays -----------------------------------------------------------------------------
+    def quark_neutrino_coupling(self, alpha: str) -> Any:
+        """g_q g_{nu_alpha} (u1: g'^2 Q_q Q_alpha; simplified: paper 000 eq. 2.4 for the coupled flavours)."""
+        return self.spec.theory_mode.quark_neutrino_coupling(self.values, alpha)
 
     def coupling_product_q_nu(self) -> Any:
         """g_q g_nu of the simplified model (paper 000 eq. 2.4): 2 sqrt(2) G_F M^2 eps."""
-        if self.spec.mode != "simplified":
-            raise ValueError("coupling_product_q_nu is defined in simplified mode only")
-        return 2.0 * np.sqrt(2.0) * G_F * self.mass**2 * self.values["epsilon"]
+        if not isinstance(self.spec.theory_mode, SimplifiedMode):
+            raise PhysicsModeError("coupling_product_q_nu is defined in simplified mode only")
+        return self.quark_neutrino_coupling(self.spec.flavours[0])
 
     def width(self) -> Any:
         """Total Z' width [GeV]: partial widths (u1) or width_ratio * M (simplified)."""
-        if self.spec.mode == "u1":
-            return widths.total_width(self.spec.charges, self.gprime, self.mass)
-        if self.spec.mode == "simplified":
-            return self.spec.width_ratio * self.mass
-        raise ValueError("eft mode has no Z' width")
+        return self.spec.theory_mode.width(self.values)
+
+    def width_ratio(self) -> Any:
+        """Gamma/M: from the partial widths (u1, a function of g') or fixed (simplified, a float)."""
+        return self.spec.theory_mode.width_ratio(self.values)
 
     def branching_fractions(self) -> dict[str, Any]:
         """Branching fractions by channel (u1 mode; independent of g')."""
-        if self.spec.mode != "u1":
-            raise ValueError("branching fractions are defined in u1 mode only")
-        return widths.branching_fractions(self.spec.charges, self.mass)
+        return self.spec.theory_mode.branching_fractions(self.values)
 
-    def width_bound_ok(self) -> Any:
-        """Simplified mode: True where |eps| respects paper 000 eq. 2.9 (numpy inputs only)."""
-        m = math_of(self.values["epsilon"])
-        bound = nsi.simplified_width_bound(self.mass, self.spec.width_ratio, nsi.n_open_quarks(float(self.mass)))
-        return m.abs(self.values["epsilon"]) <= bound
+
+# -- declared requirements and the visibility of a theory to a dataset --------------------------------------------
+NEUTRINOS = tuple(f"nu_{a}" for a in FLAVOURS)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A theory quantity a component reads (as cobaya's ``get_requirements``).
+
+    Attributes
+    ----------
+    quantity
+        ``"eps"`` (eps^{fV}_{aa} of ``fermions`` x ``flavours``), ``"coupling"`` (the Z' couplings: the product of a
+        coupling to one of ``fermions`` and, if given, to one of ``partners``), ``"eps_differences"`` (differences of
+        the diagonal eps between flavours: blind to a flavour-universal eps), ``"width"``, ``"branching_fractions"``,
+        ``"mass"``, or ``"parameter"`` (theory parameters named in ``fermions``).
+    fermions, flavours, partners
+        What exactly is read (see ``quantity``).
+    what
+        How a message names the quantity (``"quark-nu_e/nu_mu coupling"``).
+    note
+        Why the rest is not seen (``"no tau neutrinos at the SNS"``), appended in parentheses.
+    decisive
+        Whether the quantity vanishing makes the dataset blind (False for e.g. the mass or branching fractions).
+    """
+
+    quantity: str
+    fermions: tuple[str, ...] = ()
+    flavours: tuple[str, ...] = FLAVOURS
+    partners: tuple[str, ...] = ()
+    what: str = ""
+    note: str = ""
+    decisive: bool = True
+
+    def visible(self, mode: TheoryMode) -> bool:
+        """Whether this quantity can be non-zero (or change) under ``mode``'s static structure."""
+        if self.quantity == "eps":
+            return any(mode.eps_weight(f, a) for f in self.fermions for a in self.flavours)
+        if self.quantity == "eps_differences":
+            pattern = mode.lepton_pattern()
+            return len({pattern[a] for a in self.flavours}) > 1
+        if self.quantity == "coupling":
+            ok = any(mode.coupling_weight(f) for f in self.fermions)
+            return ok and (not self.partners or any(mode.coupling_weight(f) for f in self.partners))
+        if self.quantity == "parameter":
+            return all(p in mode.parameter_names for p in self.fermions)
+        return True
+
+
+def eps_requirement(fermions: tuple[str, ...], flavours: tuple[str, ...] = FLAVOURS, what: str = "",
+                    note: str = "") -> Requirement:
+    """Shorthand: eps^{fV}_{aa} of ``fermions`` (u, d, e) and neutrino ``flavours``."""
+    return Requirement("eps", tuple(fermions), tuple(flavours), what=what, note=note)
+
+
+def coupling_requirement(fermions: tuple[str, ...], partners: tuple[str, ...] = (), what: str = "",
+                         note: str = "") -> Requirement:
+    """Shorthand: the Z' couplings to one of ``fermions`` times one of ``partners``."""
+    return Requirement("coupling", tuple(fermions), partners=tuple(partners), what=what, note=note)
+
+
+def visibility(dataset: str, spec: TheorySpec, requirements: list[Requirement],
+               consequence: str = "no constraint") -> tuple[bool, str]:
+    """Whether ``spec`` can change a likelihood that reads ``requirements``: ``(True, "")`` or ``(False, reason)``.
+
+    The one place where the sensitivity of a dataset to a theory is decided (used by ``Component.is_sensitive``).
+    A requirement marked ``decisive`` that the mode's static structure makes identically zero (or flavour-universal,
+    for ``eps_differences``) makes the dataset blind; the reason names the dataset, the theory and the quantity.
+    """
+    mode = spec.theory_mode
+    for req in requirements:
+        if req.decisive and not req.visible(mode):
+            what = req.what or f"{req.quantity} of {', '.join(req.fermions)}"
+            note = f" ({req.note})" if req.note else ""
+            return False, f"{dataset}: no {what} for {mode.subject}{note}; {consequence}"
+    return True, ""

@@ -8,7 +8,7 @@ What it does:
   PE < 60, 0 <= t_rec < 6 us (the release stops at 6 us);
 - re-tabulates the BRN and NIN energy PDFs (1-PE bins) and time PDFs (0.01-us bins) with explicit bin edges;
 - fits the SNS proton-on-target (POT) trace (a Gaussian in time, the convention of
-  :func:`globalfit.components.coherent.sns_time_profiles`) to the release's NIN time PDF, which follows the neutrino
+  :func:`globalfit.physics.sns_flux.sns_time_profiles`) to the release's NIN time PDF, which follows the neutrino
   arrival time (the neutrons are produced by the neutrinos in the shielding); the NIN PDF has no timing efficiency
   folded in (its tail falls with the muon lifetime, 2.2 us, not 2.0 us) and is truncated at 6.25 us, so model and PDF
   are both normalised over the tabulated range. The neutron transport time (tens of ns) is neglected;
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from globalfit.components.coherent import sns_time_profiles
+from globalfit.physics.sns_flux import sns_time_profiles
 from globalfit.datatools import shared_reference, write_dataset
 
 PE_EDGES = [0.0, 8.0, 12.0, 16.0, 20.0, 24.0, 32.0, 40.0, 50.0, 60.0]
