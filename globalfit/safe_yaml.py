@@ -231,9 +231,10 @@ def _parse(data: bytes, source: str, what: str, error: type[GlobalfitError], max
         line = data[: exc.start].count(b"\n") + 1
         raise error(f"{what} {source} is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); "
                     "save it as UTF-8") from None
-    loader = _Loader(text)
-    loader.max_depth = max_depth
+    loader = None
     try:
+        loader = _Loader(text)  # the reader checks for control characters here already
+        loader.max_depth = max_depth
         node = loader.get_single_node()
         if node is None:
             return None
@@ -250,7 +251,8 @@ def _parse(data: bytes, source: str, what: str, error: type[GlobalfitError], max
     except RecursionError:  # defence in depth: the depth limit should make this unreachable
         raise error(f"{what} {source}: nesting too deep") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _where(mark) -> str:
