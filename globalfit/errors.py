@@ -46,3 +46,17 @@ class InferenceError(GlobalfitError):
 
 class OutputExistsError(GlobalfitError):
     """An output folder that exists already and would be overwritten without ``--force``."""
+
+
+class CheckpointError(InferenceError):
+    """A checkpoint that must not be loaded: no seal, a bad seal (planted or modified file), a truncated file, or one
+    written by other globalfit or dynesty versions or for another config."""
+
+
+class OutputError(GlobalfitError):
+    """An output location that cannot take the results: a file where a folder should be, a folder below a file, an
+    unwritable parent, an empty path, or too little free disk space."""
+
+
+class OutputLockedError(OutputError):
+    """An output folder that another run (named in the message: pid, host, start time) is writing to."""
