@@ -76,3 +76,24 @@ def test_explicit_mapping_and_canonical_expression():
     ca = parse_charges({"q": "1/3", "mu": -3})
     assert ca.expression() == "B-3Lmu"
     assert parse_charges(ca.expression()) == parse_charges("B-3Lmu")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("(" * 25 + "B-3Lmu" + ")" * 25, "nested deeper than 20"),
+    ("B" + "+Lmu-Lmu" * 40, "limited to 200"),
+    ({"q": "1e400", "e": 0, "mu": 0, "tau": 0}, r"exceed 1e\+06"),
+    ({"q": float("inf"), "e": 0, "mu": 0, "tau": 0}, "must be finite numbers"),
+    ({"q": float("nan")}, "must be finite numbers"),
+    ({"q": "x" * 10_000}, "must be finite numbers"),
+])
+def test_hostile_charge_input_is_refused_briefly(text, message):
+    """Hostile charge input: deep parentheses, very long expressions, huge or non-finite charges. Each is one
+    PhysicsError of bounded length (never a RecursionError, an OverflowError or the input echoed in full)."""
+    with pytest.raises(PhysicsError, match=message) as exc:
+        parse_charges(text)
+    assert len(str(exc.value)) < 400
+
+
+def test_many_leading_signs_do_not_recurse():
+    """Leading signs are folded iteratively: 150 minus signs parse (inside the length limit) (an even number: the sign is +)."""
+    assert parse_charges("-" * 150 + "B-3Lmu").mu == -3

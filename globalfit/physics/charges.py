@@ -111,9 +111,21 @@ class ChargeAssignment:
 _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_]\w*)|(.))")
 
 
+#: Limits of the expression grammar: charge expressions are short (``B-3/2(Lmu+Ltau)``); anything far longer or
+#: deeper is refused before it can exhaust the recursion of the parser or echo a huge string back.
+MAX_EXPRESSION_LENGTH = 200
+MAX_NESTING = 20
+#: Largest |Q| accepted: charges are O(1) rationals by convention (g' sets the scale); 1e400 is a typo, not a model.
+MAX_CHARGE = 1.0e6
+
+
 class _Parser:
     def __init__(self, text: str):
+        if len(text) > MAX_EXPRESSION_LENGTH:
+            raise PhysicsError(f"Charge assignment {text[:40]!r}... is {len(text)} characters long; charge expressions "
+                               f"are limited to {MAX_EXPRESSION_LENGTH} (e.g. 'B-3Lmu', 'B-3/2(Lmu+Ltau)').")
         self.text = text
+        self.depth = 0
         self.tokens: list[tuple[str, str]] = []
         for m in _TOKEN.finditer(text):
             num, name, op = m.groups()
@@ -159,12 +171,13 @@ class _Parser:
         return val
 
     def term(self):
-        tok = self.peek()
-        if tok in (("op", "+"), ("op", "-")):
+        sign = 1
+        # leading signs iteratively (no recursion: "------B" must not reach the recursion limit)
+        while (tok := self.peek()) in (("op", "+"), ("op", "-")):
             self.take()
-            val = self.term()
-            return self._scale(val, Fraction(-1 if tok[1] == "-" else 1))
-        return self.product()
+            sign = -sign if tok[1] == "-" else sign
+        val = self.product()
+        return self._scale(val, Fraction(sign)) if sign < 0 else val
 
     def product(self):
         val = self.primary()
@@ -193,9 +206,13 @@ class _Parser:
                 raise self.error(f"unknown generator {text!r}")
             return (None, GENERATORS[text])
         if text == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise self.error(f"parentheses nested deeper than {MAX_NESTING}")
             val = self.expr()
             if self.take() != ("op", ")"):
                 raise self.error("missing ')'")
+            self.depth -= 1
             return val
         raise self.error(f"unexpected {text!r}")
 
@@ -241,7 +258,9 @@ def parse_charges(spec: str | Mapping[str, float | str], check: bool = True) -> 
         try:
             vals = {k: Fraction(str(v)) for k, v in spec.items()}
         except (ValueError, ZeroDivisionError) as exc:
-            raise PhysicsError(f"Charges {dict(spec)} must be numbers or fractions like '3/2'.") from exc
+            shown = repr(dict(spec))
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            raise PhysicsError(f"Charges {shown} must be finite numbers or fractions like '3/2'.") from None
         if keys <= r_keys and keys:
             r_bl, r_mt, r_me = (vals.get(k, Fraction(0)) for k in ("r_BL", "r_mutau", "r_mue"))
             ca = ChargeAssignment(
@@ -261,4 +280,8 @@ def parse_charges(spec: str | Mapping[str, float | str], check: bool = True) -> 
         if vec is None:
             raise PhysicsError(f"Charge assignment {text!r} is a bare number, not a combination of B, L, Le, Lmu, Ltau.")
         ca = ChargeAssignment(*vec, label=text)
+    big = [k for k, v in zip(("q", "e", "mu", "tau"), (ca.q, ca.e, ca.mu, ca.tau)) if abs(v) > MAX_CHARGE]
+    if big:
+        raise PhysicsError(f"Charge(s) {', '.join(big)} exceed {MAX_CHARGE:g} in size: only the ratios of charges are "
+                           "physical (g' carries the scale), so write them as small rationals.")
     return ca.check_anomaly_free() if check else ca
