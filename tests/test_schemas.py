@@ -312,3 +312,15 @@ def test_check_exits_2_naming_dataset_file_and_key(tmp_path, monkeypatch, capsys
     assert repr(new_id) in err
     for w in words:
         assert w in err
+
+
+def test_schema_constants_match_their_components():
+    """Where a schema restates a component's constant (it may not import components), the two agree."""
+    import typing
+
+    from globalfit.components.limit_curve import PRODUCTION_COLUMNS
+    from globalfit.components.oscillation import COMBINATIONS
+    from globalfit.schemas import LHCB_PRODUCTION_COLUMNS, NsiIntervalsSpec
+
+    assert LHCB_PRODUCTION_COLUMNS == PRODUCTION_COLUMNS
+    assert set(typing.get_args(NsiIntervalsSpec.model_fields["default_matter"].annotation)) == set(COMBINATIONS)
