@@ -1,10 +1,14 @@
 """Writing dataset folders: used by the converter scripts under ``scripts/convert/``.
 
 A converter reads raw material (``../shared/reference/`` or numbers printed in a paper), builds the
-project's own tables, and calls :func:`write_dataset`, which writes the data files, ``SOURCES.md`` and a
-``spec.yaml`` whose ``files`` map carries each file's sha256 (checked at load by the catalogue).
-Everything is written to a temporary folder first and renamed into place, so a failed conversion never
-leaves a half-written dataset.
+project's own tables, and calls :func:`write_dataset`, which writes the data files, ``SOURCES.md``, a
+``spec.yaml`` whose ``files`` map carries each file's sha256, and ``MANIFEST.sha256`` with the sha256 of
+``spec.yaml`` itself (all checked at load by the catalogue). The folder is checked as the catalogue would check
+it (spec keys, columns) before it is renamed into place, so a failed conversion never leaves a half-written or
+invalid dataset.
+
+Datasets are written into a checkout (its ``likelihoods/`` and ``priors/``) or under an explicit root, never into
+an installed package. Errors are raised (:class:`~globalfit.errors.DataError`); the converter scripts report them.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from typing import Any, Mapping
 
 import yaml
 
+from globalfit.catalogue import MANIFEST_NAME, SECTIONS, SPEC_NAME, DatasetEntry
+from globalfit.errors import DataError
 from globalfit.util import sha256_file
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
 
 
 def shared_reference() -> Path:
@@ -30,6 +37,56 @@ def shared_reference() -> Path:
     env = os.environ.get("GLOBALFIT_SHARED")
     base = Path(env) if env else REPO_ROOT.parent / "shared"
     return base / "reference"
+
+
+def checkout_root() -> Path:
+    """The repository checkout this package runs from (it has ``pyproject.toml`` and ``likelihoods/``).
+
+    Raises
+    ------
+    DataError
+        When globalfit is installed as a package: datasets are then written under an explicit ``root``.
+    """
+    if (REPO_ROOT / "pyproject.toml").is_file() and any((REPO_ROOT / s).is_dir() for s in SECTIONS):
+        return REPO_ROOT
+    raise DataError(f"globalfit runs from an installed package ({PACKAGE_DIR}), not a checkout: pass root= (a "
+                    "folder to hold likelihoods/ and priors/, listed in GLOBALFIT_DATA_PATH) to write a dataset")
+
+
+def _target_root(root: Path | None) -> Path:
+    """The root to write into: explicit, or the checkout; never inside the installed package."""
+    target = Path(root) if root is not None else checkout_root()
+    if target.resolve().is_relative_to(PACKAGE_DIR):
+        raise DataError(f"refusing to write a dataset into the globalfit package ({target}); pass another root=")
+    return target
+
+
+def write_manifest(folder: Path) -> Path:
+    """Write ``folder/MANIFEST.sha256`` with the sha256 of ``folder/spec.yaml`` as it is now.
+
+    Used by :func:`write_dataset`; call :func:`refresh_manifest` after a deliberate hand edit of a spec.
+    """
+    spec = Path(folder) / SPEC_NAME
+    if not spec.is_file():
+        raise DataError(f"{folder} has no {SPEC_NAME}: not a dataset folder")
+    path = Path(folder) / MANIFEST_NAME
+    path.write_text(f"{sha256_file(spec)}  {SPEC_NAME}\n")
+    return path
+
+
+def refresh_manifest(folder: Path | str) -> Path:
+    """Record the current ``spec.yaml`` of a dataset folder as the trusted one (no data file is touched).
+
+    Parameters
+    ----------
+    folder
+        ``<root>/<section>/<id>/``.
+
+    Returns
+    -------
+    The manifest written.
+    """
+    return write_manifest(Path(folder))
 
 
 def write_dataset(
@@ -56,14 +113,21 @@ def write_dataset(
     sources_md
         Text of ``SOURCES.md``: the publication, the table or figure, and how the numbers were converted.
     root
-        Repository root (default: this checkout).
+        Folder holding ``likelihoods/`` and ``priors/`` (default: this checkout; required when globalfit is
+        installed as a package).
 
     Returns
     -------
     The dataset folder.
+
+    Raises
+    ------
+    DataError
+        An unknown section, no root to write to, or a dataset the catalogue would refuse (named key or column).
     """
-    root = root or REPO_ROOT
-    dest = root / section / dataset_id
+    if section not in SECTIONS:
+        raise DataError(f"unknown section {section!r} (one of {', '.join(SECTIONS)})")
+    dest = _target_root(root) / section / dataset_id
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{dataset_id}.", dir=dest.parent))
     try:
@@ -80,7 +144,10 @@ def write_dataset(
         (tmp / "SOURCES.md").write_text(sources_md.rstrip() + "\n")
         full_spec = dict(spec)
         full_spec["files"] = checksums
-        (tmp / "spec.yaml").write_text(yaml.safe_dump(full_spec, sort_keys=False, allow_unicode=True, width=110))
+        (tmp / SPEC_NAME).write_text(yaml.safe_dump(full_spec, sort_keys=False, allow_unicode=True, width=110))
+        write_manifest(tmp)
+        # the checks of a load, so that a converter cannot write a folder the catalogue refuses
+        DatasetEntry(dataset_id, section, tmp, full_spec).verify()
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(tmp, dest)
@@ -111,16 +178,19 @@ def split_signal_regions(regions: Any, low: str, high: str) -> tuple[Any, Any]:
 
 def lhc_inputs(folder: str, table: str) -> tuple[Path, Any]:
     """The reference folder ``../shared/reference/lhc/<folder>`` and the project's signal table
-    ``scripts/signal_tables/<table>`` (as a DataFrame) of an LHC converter; exits with a one-line message naming
-    what is missing."""
-    import sys
+    ``scripts/signal_tables/<table>`` (as a DataFrame) of an LHC converter.
 
+    Raises
+    ------
+    DataError
+        Naming what is missing and how to get it.
+    """
     import pandas as pd
 
     ref = shared_reference() / "lhc" / folder
     if not ref.is_dir():
-        sys.exit(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
+        raise DataError(f"reference material not found at {ref}; set GLOBALFIT_SHARED")
     path = REPO_ROOT / "scripts" / "signal_tables" / table
     if not path.is_file():
-        sys.exit(f"signal table {path} missing: run scripts/build_signal_tables.py first")
+        raise DataError(f"signal table {path} missing: run scripts/build_signal_tables.py first")
     return ref, pd.read_csv(path)

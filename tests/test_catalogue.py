@@ -16,7 +16,8 @@ from globalfit.errors import DataError, UnknownDatasetError
 def root(tmp_path: Path) -> Path:
     write_dataset(
         "likelihoods", "toy_counts",
-        {"kind": "toy", "description": "A toy dataset\nsecond line", "citation": "nobody"},
+        {"kind": "gaussian_toy", "description": "A toy dataset\nsecond line", "citation": "nobody",
+         "parameter": "eps_u_ee", "mean": 0.0, "sigma": 1.0},
         {"counts.csv": pd.DataFrame({"bin": [1, 2], "n": [3, 4]})},
         "# toy\nMade up for a test.",
         root=tmp_path,

@@ -7,9 +7,12 @@ Run: python scripts/convert/lhc_atlas_dilepton_2019.py
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
 from globalfit.datatools import lhc_inputs, write_dataset
+from globalfit.errors import DataError
 
 
 
@@ -63,4 +66,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DataError as exc:  # missing inputs: one line, no traceback
+        sys.exit(str(exc))

@@ -7,10 +7,13 @@ Run: python scripts/convert/lhc_atlas_ditau_2017.py
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 
 from globalfit.datatools import lhc_inputs, write_dataset
+from globalfit.errors import DataError
 
 #: The curve is given for one Z' lineshape (sequential-SM-like, Gamma/M ~ 3 %); it is applied at every width.
 WIDTH_RATIO = 0.03
@@ -40,4 +43,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DataError as exc:  # missing inputs: one line, no traceback
+        sys.exit(str(exc))

@@ -9,9 +9,12 @@ Run: python scripts/convert/lhc_atlas_monophoton_2017.py
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
 from globalfit.datatools import lhc_inputs, split_signal_regions, write_dataset
+from globalfit.errors import DataError
 
 
 
@@ -50,4 +53,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DataError as exc:  # missing inputs: one line, no traceback
+        sys.exit(str(exc))

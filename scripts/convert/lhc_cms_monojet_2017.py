@@ -11,10 +11,13 @@ Run: python scripts/convert/lhc_cms_monojet_2017.py
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 
 from globalfit.datatools import lhc_inputs, write_dataset
+from globalfit.errors import DataError
 
 
 
@@ -55,4 +58,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DataError as exc:  # missing inputs: one line, no traceback
+        sys.exit(str(exc))
