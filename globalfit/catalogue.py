@@ -26,9 +26,9 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
 
 from globalfit.errors import DataError, UnknownDatasetError
+from globalfit.safe_yaml import load_yaml
 from globalfit.schemas import DatasetSpec, validate_spec
 from globalfit.util import did_you_mean, log_once, sha256_file
 
@@ -196,9 +196,8 @@ class DatasetEntry:
         return pd.read_csv(self.path(name), comment="#")
 
     def read_yaml(self, name: str) -> Any:
-        """Read a listed YAML data file."""
-        with open(self.path(name)) as fh:
-            return yaml.safe_load(fh)
+        """Read a listed YAML data file (through the hardened loader: no alias bombs, duplicate keys, ...)."""
+        return load_yaml(self.path(name), "dataset file", error=DataError)
 
     def checksums(self) -> dict[str, str]:
         """The sha256 of each data file and of ``spec.yaml``, for the resolved config of a run."""
@@ -292,10 +291,7 @@ class Catalogue:
 def _read_spec(folder: Path) -> dict[str, Any]:
     """The parsed ``spec.yaml`` of a folder: a mapping with a ``kind``."""
     path = folder / SPEC_NAME
-    try:
-        spec = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise DataError(f"Spec {path} is not valid YAML: {' '.join(str(exc).split())}") from None
+    spec = load_yaml(path, "dataset spec", error=DataError) or {}
     if not isinstance(spec, dict) or "kind" not in spec:
         raise DataError(f"Spec {path} must be a mapping with a 'kind' key.")
     return spec

@@ -326,6 +326,19 @@ class TridentSpec(DatasetSpec):
         return {self.measurement_file: ("ratio", "error")}
 
 
+@_register
+class AnomalousMomentSpec(DatasetSpec):
+    """A measured (g-2) discrepancy of a charged lepton (component
+    :class:`globalfit.components.anomalous_moment.AnomalousMoment`)."""
+
+    KIND = "anomalous_moment"
+    lepton: Literal["e", "mu", "tau"]
+    measurement_file: str = "measurement.csv"
+
+    def required_columns(self) -> dict[str, tuple[str, ...]]:
+        return {self.measurement_file: ("delta_a", "error")}
+
+
 # -- toys (sampler and CLs validation) ---------------------------------------------------------------------------
 @_register
 class GaussianToySpec(DatasetSpec):
