@@ -28,7 +28,7 @@ from typing import Any
 
 
 from globalfit.errors import DataError, UnknownDatasetError
-from globalfit.safe_yaml import load_yaml
+from globalfit.safe_yaml import clip, load_yaml
 from globalfit.schemas import DatasetSpec, validate_spec
 from globalfit.util import did_you_mean, log_once, sha256_file
 
@@ -271,7 +271,7 @@ class Catalogue:
             other = next((s for s in SECTIONS if s != section and dataset_id in self.entries[s]), None)
             hint = f" (it is listed under {other}/)" if other else did_you_mean(dataset_id, known)
             raise UnknownDatasetError(
-                f"unknown dataset {dataset_id!r}{hint}; known {section}: {', '.join(sorted(known)) or 'none'}",
+                f"unknown dataset {clip(dataset_id)}{hint}; known {section}: {', '.join(sorted(known)) or 'none'}",
                 section,
             )
         shadow = self._found[1].get((section, dataset_id))
