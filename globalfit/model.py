@@ -95,8 +95,8 @@ class Fit:
 
     @property
     def free_names(self) -> list[str]:
-        """Free parameters in sampling space order."""
-        return [p.sampling_name for p in self.free]
+        """Sampling-space names of the free parameters, in sampling-vector order."""
+        return self.parameter_set.sampling_names
 
     def physical_values(self, sampling: Mapping[str, Any]) -> dict[str, Any]:
         """Sampling-space values (by parameter name) -> physical values for all parameters (fixed included)."""

@@ -175,6 +175,12 @@ class Prior(ABC):
     def describe(self) -> str:
         """Short human-readable text (``"log-uniform [1e-06, 1]"``)."""
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # priors are values (hashed, shared between parameters): set once in __init__, then frozen
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"{type(self).__name__} is immutable")
+        object.__setattr__(self, name, value)
+
     def settings(self) -> dict[str, Any]:
         """The prior's settings as given (``lower``, ``upper``, ``mu``, ``sigma``, ``value``); cached derived
         numbers are private attributes."""
@@ -229,6 +235,7 @@ class Uniform(_FlatInSampling):
         super().__init__(lower, upper)
         self.lower = float(lower)
         self.upper = float(upper)
+        self._frozen = True
 
     def describe(self) -> str:
         return f"uniform [{self.lower:g}, {self.upper:g}]"
@@ -248,6 +255,7 @@ class LogUniform(_FlatInSampling):
         super().__init__(math.log10(lower), math.log10(upper))
         self.lower = float(lower)
         self.upper = float(upper)
+        self._frozen = True
 
     def to_physical(self, x: Any) -> Any:
         return 10.0**x
@@ -280,6 +288,7 @@ class Normal(Prior):
         self.lower = None if lower is None else float(lower)
         self.upper = None if upper is None else float(upper)
         self._quantile = TruncatedNormalQuantile(*self.standard_bounds, self.mu, self.sigma)
+        self._frozen = True
 
     @property
     def truncated(self) -> bool:
@@ -342,6 +351,7 @@ class Fixed(Prior):
 
     def __init__(self, value: float) -> None:
         self.value = float(value)
+        self._frozen = True
 
     def rescale(self, u: Any) -> Any:
         return np.full(np.shape(u), self.value) if np.ndim(u) else self.value

@@ -210,3 +210,12 @@ def test_config_factory_types():
     assert prior_from_config(None, value=2.0) == Fixed(2.0)
     assert ParameterConfig(prior="normal", mu=1.0, sigma=0.1).to_prior() == Normal(1.0, 0.1)
     assert LogUniform(1e-3, 1.0) != Uniform(1e-3, 1.0)
+
+
+def test_priors_are_immutable_values():
+    """A prior is a value: equal settings compare and hash equal, and it cannot be changed after construction."""
+    n = Normal(0.0, 0.13, lower=-1.0)
+    assert n == Normal(0.0, 0.13, lower=-1.0) and hash(n) == hash(Normal(0.0, 0.13, lower=-1.0))
+    assert n != Normal(0.0, 0.13)
+    with pytest.raises(AttributeError, match="immutable"):
+        n.sigma = 1.0
