@@ -8,7 +8,8 @@ YAML path of the first problem, with a did-you-mean for misspelled keys.
 Parameters: each theory parameter of the mode (``gprime`` and ``mass_GeV`` in u1 mode, ``epsilon`` and
 ``mass_GeV`` in simplified mode, ``eps_<f>_<aa>`` in eft mode) needs a prior (``log-uniform``, ``uniform``:
 ``lower``, ``upper``; ``normal``: ``mu``, ``sigma``) or a fixed ``value``. Nuisance parameters of the
-components (``coherent_csi_2017.gamma``) may be listed too, to fix them or change their prior.
+components (``coherent_csi_2017.gamma``) may be listed too, to fix them or change their prior. Each entry is the YAML
+form of a typed prior of :mod:`globalfit.parameters` (:meth:`ParameterConfig.to_prior`), which also checks it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class ModelConfig(_Strict):
 
 
 class ParameterConfig(_Strict):
-    """One parameter: a prior, or a fixed value."""
+    """One parameter: a prior, or a fixed value (the YAML schema; :meth:`to_prior` gives the typed prior)."""
 
     prior: Literal["log-uniform", "uniform", "normal"] | None = None
     lower: float | None = None
