@@ -8,7 +8,8 @@ YAML path of the first problem, with a did-you-mean for misspelled keys.
 Parameters: each theory parameter of the mode (``gprime`` and ``mass_GeV`` in u1 mode, ``epsilon`` and
 ``mass_GeV`` in simplified mode, ``eps_<f>_<aa>`` in eft mode) needs a prior (``log-uniform``, ``uniform``:
 ``lower``, ``upper``; ``normal``: ``mu``, ``sigma``) or a fixed ``value``. Nuisance parameters of the
-components (``coherent_csi_2017.gamma``) may be listed too, to fix them or change their prior.
+components (``coherent_csi_2017.gamma``) may be listed too, to fix them or change their prior. Each entry is the YAML
+form of a typed prior of :mod:`globalfit.parameters` (:meth:`ParameterConfig.to_prior`), which also checks it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from globalfit.errors import ConfigError, GlobalfitError
+from globalfit.parameters import Fixed, Prior, Uniform, prior_from_config, split_name
 from globalfit.physics.charges import ChargeAssignment, parse_charges
 from globalfit.physics.theory import EFT_PARAMETERS, TheorySpec
 from globalfit.util import did_you_mean
@@ -55,7 +57,7 @@ class ModelConfig(_Strict):
 
 
 class ParameterConfig(_Strict):
-    """One parameter: a prior, or a fixed value."""
+    """One parameter: a prior, or a fixed value (the YAML schema; :meth:`to_prior` gives the typed prior)."""
 
     prior: Literal["log-uniform", "uniform", "normal"] | None = None
     lower: float | None = None
@@ -66,22 +68,13 @@ class ParameterConfig(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "ParameterConfig":
-        if self.value is not None:
-            if self.prior is not None:
-                raise ValueError("give either 'value' (fixed) or 'prior', not both")
-            return self
-        if self.prior is None:
-            raise ValueError("needs 'prior' (log-uniform, uniform, normal) or a fixed 'value'")
-        if self.prior in ("log-uniform", "uniform"):
-            if self.lower is None or self.upper is None:
-                raise ValueError(f"a {self.prior} prior needs 'lower' and 'upper'")
-            if not self.lower < self.upper:
-                raise ValueError(f"'lower' ({self.lower}) must be below 'upper' ({self.upper})")
-            if self.prior == "log-uniform" and self.lower <= 0:
-                raise ValueError(f"a log-uniform prior needs lower > 0 (got {self.lower})")
-        if self.prior == "normal" and (self.mu is None or self.sigma is None):
-            raise ValueError("a normal prior needs 'mu' and 'sigma'")
+        self.to_prior()  # the prior's own checks (a ValueError here becomes a ConfigError naming the path)
         return self
+
+    def to_prior(self) -> Prior:
+        """The typed prior of this entry (:class:`~globalfit.parameters.Fixed` for a fixed ``value``)."""
+        return prior_from_config(self.prior, lower=self.lower, upper=self.upper, mu=self.mu, sigma=self.sigma,
+                                 value=self.value)
 
     @property
     def fixed(self) -> bool:
@@ -301,15 +294,17 @@ def _check_parameters(cfg: RunConfig, spec: TheorySpec) -> None:
         if name in theory_like and name not in needed:
             raise ConfigError(f"parameter {name!r} is not used by the {cfg.model.type} model (it reads {', '.join(needed)})",
                               f"parameters.{name}")
-        if name not in theory_like and "." not in name:
+        if name not in theory_like and split_name(name)[0] is None:
             raise ConfigError(
                 f"unknown parameter {name!r}{did_you_mean(name, [*needed])}; theory parameters are {', '.join(needed)} "
                 f"and nuisances are written '<dataset id>.<name>'",
                 f"parameters.{name}",
             )
-        if name in ("gprime", "mass_GeV"):
-            lo = par.value if par.fixed else par.lower
-            if par.prior != "normal" and lo is not None and lo <= 0:
+        # a flat prior or a fixed value must stay positive (log-uniform already is; a normal prior may be truncated
+        # anywhere, as before)
+        if name in ("gprime", "mass_GeV") and isinstance(prior := par.to_prior(), (Uniform, Fixed)):
+            lo = prior.sampling_bounds()[0]
+            if lo <= 0:
                 raise ConfigError(f"{name} must be positive (got {lo})", f"parameters.{name}.{'value' if par.fixed else 'lower'}")
     for sec in ("likelihoods", "priors"):
         ids = [r.id for r in getattr(cfg, sec)]

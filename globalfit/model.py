@@ -10,92 +10,21 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
 from globalfit.catalogue import Catalogue
 from globalfit.components import component_class
 from globalfit.components.base import Component
-from globalfit.config import ParameterConfig, RunConfig
+from globalfit.config import RunConfig
 from globalfit.errors import ConfigError, PhysicsError
+from globalfit.parameters import Normal, Parameter, ParameterSet, split_name
 from globalfit.physics.theory import TheorySpec
 
 LOG = logging.getLogger("globalfit.model")
 # PyTensor warns once per process when numpy's BLAS is not linked; our graphs are tiny, so it does not matter.
 warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS installation")
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A model parameter.
-
-    Attributes
-    ----------
-    name
-        ``gprime``, ``mass_GeV``, ``epsilon``, ``eps_u_ee``... or ``<component id>.<nuisance>``.
-    prior
-        ``log-uniform``, ``uniform``, ``normal`` or ``fixed``.
-    lower, upper, mu, sigma, value
-        Prior settings (``lower``/``upper`` truncate a normal prior when given).
-    """
-
-    name: str
-    prior: str
-    lower: float | None = None
-    upper: float | None = None
-    mu: float | None = None
-    sigma: float | None = None
-    value: float | None = None
-
-    @property
-    def free(self) -> bool:
-        return self.prior != "fixed"
-
-    @property
-    def sampling_name(self) -> str:
-        """Name in sampling space (``log10_gprime`` for a log-uniform gprime)."""
-        return f"log10_{self.name}" if self.prior == "log-uniform" else self.name
-
-    def to_physical(self, x: Any) -> Any:
-        """Sampling-space value -> physical value."""
-        return 10.0**x if self.prior == "log-uniform" else x
-
-    def from_unit(self, u: np.ndarray) -> np.ndarray:
-        """Unit-cube coordinate -> sampling-space value (the prior transform of nested sampling)."""
-        from scipy import stats
-
-        if self.prior == "log-uniform":
-            lo, hi = np.log10(self.lower), np.log10(self.upper)
-            return lo + u * (hi - lo)
-        if self.prior == "uniform":
-            return self.lower + u * (self.upper - self.lower)
-        a = -np.inf if self.lower is None else (self.lower - self.mu) / self.sigma
-        b = np.inf if self.upper is None else (self.upper - self.mu) / self.sigma
-        return stats.truncnorm.ppf(u, a, b, loc=self.mu, scale=self.sigma)
-
-    def log_prior_density(self, x: Any) -> Any:
-        """Log prior density in sampling space up to a constant (used by frequentist penalties for normal priors)."""
-        if self.prior == "normal":
-            return -0.5 * ((x - self.mu) / self.sigma) ** 2
-        return 0.0 * x
-
-    def sampling_bounds(self) -> tuple[float, float]:
-        """Bounds in sampling space (for optimisers)."""
-        if self.prior == "log-uniform":
-            return float(np.log10(self.lower)), float(np.log10(self.upper))
-        if self.prior == "uniform":
-            return float(self.lower), float(self.upper)
-        lo = self.lower if self.lower is not None else self.mu - 10 * self.sigma
-        hi = self.upper if self.upper is not None else self.mu + 10 * self.sigma
-        return float(lo), float(hi)
-
-
-def _parameter(name: str, pc: ParameterConfig) -> Parameter:
-    if pc.fixed:
-        return Parameter(name, "fixed", value=pc.value)
-    return Parameter(name, pc.prior, pc.lower, pc.upper, pc.mu, pc.sigma)
 
 
 class Fit:
@@ -145,22 +74,11 @@ class Fit:
             raise ConfigError("no dataset of this run is sensitive to the model: " + "; ".join(self.dropped.values()),
                               "likelihoods")
         # parameters: theory parameters from the config, then nuisances (config may override their priors)
-        params: dict[str, Parameter] = {}
-        for name in self.theory.parameter_names:
-            params[name] = _parameter(name, cfg.parameters[name])
-        nuisance_names = set()
-        for comp in self.components:
-            for np_ in comp.nuisance_priors():
-                full = f"{comp.id}.{np_.name}"
-                nuisance_names.add(full)
-                params[full] = (_parameter(full, cfg.parameters[full]) if full in cfg.parameters else
-                                Parameter(full, "normal", np_.lower, np_.upper, np_.mu, np_.sigma))
-        for name in cfg.parameters:
-            if "." in name and name not in nuisance_names:
-                raise ConfigError(f"{name!r} is not a nuisance parameter of this run's datasets "
-                                  f"(they are: {', '.join(sorted(nuisance_names)) or 'none'})", f"parameters.{name}")
-        self.parameters: list[Parameter] = list(params.values())
-        self.free: list[Parameter] = [p for p in self.parameters if p.free]
+        nuisances = {comp.id: [(n.name, Normal(n.mu, n.sigma, n.lower, n.upper)) for n in comp.nuisance_priors()]
+                     for comp in self.components}
+        self.parameter_set = ParameterSet.from_config(cfg.parameters, self.theory.parameter_names, nuisances)
+        self.parameters: list[Parameter] = list(self.parameter_set)
+        self.free: list[Parameter] = self.parameter_set.free
         if not self.free:
             raise ConfigError("every parameter is fixed: nothing to fit", "parameters")
         self._compiled: dict[str, Any] = {}
@@ -177,24 +95,27 @@ class Fit:
 
     @property
     def free_names(self) -> list[str]:
-        """Free parameters in sampling space order."""
-        return [p.sampling_name for p in self.free]
+        """Sampling-space names of the free parameters, in sampling-vector order."""
+        return self.parameter_set.sampling_names
 
     def physical_values(self, sampling: Mapping[str, Any]) -> dict[str, Any]:
         """Sampling-space values (by parameter name) -> physical values for all parameters (fixed included)."""
         out: dict[str, Any] = {}
         for p in self.parameters:
-            out[p.name] = p.to_physical(sampling[p.name]) if p.free else p.value
+            out[p.name] = p.to_physical(sampling[p.name]) if p.free else p.fixed_value
         return out
 
     def terms(self, values: Mapping[str, Any]) -> list[Any]:
         """Per-component log-likelihood (no nuisance pulls) at physical ``values`` (floats or tensors)."""
         point = self.theory.point({k: values[k] for k in self.theory.parameter_names})
         out = []
+        by_owner: dict[str, dict[str, Any]] = {}
+        for k, v in values.items():
+            owner, local = split_name(k)
+            if owner is not None:
+                by_owner.setdefault(owner, {})[local] = v
         for comp in self.components:
-            prefix = comp.id + "."
-            nuis = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
-            out.append(comp.log_likelihood(point, nuis))
+            out.append(comp.log_likelihood(point, by_owner.get(comp.id, {})))
         return out
 
     def _scalars(self):
@@ -208,8 +129,7 @@ class Fit:
         xs = self._scalars()
         values = self.physical_values({p.name: x for p, x in zip(self.free, xs)})
         terms = [pt.as_tensor_variable(t).astype("float64") for t in self.terms(values)]
-        pulls = [p.log_prior_density(x) for p, x in zip(self.free, xs) if p.prior == "normal"]
-        pull = pt.sum(pt.stack(pulls)) if pulls else pt.constant(0.0)
+        pull = pt.sum(pt.stack([pt.as_tensor_variable(p.log_penalty(x)) for p, x in zip(self.free, xs)]))
         return xs, terms, pull
 
     def _check_dependencies(self) -> None:
@@ -227,7 +147,7 @@ class Fit:
                                    f"({', '.join(self.free_names)}): fix nothing it reads, or drop it")
             used |= names
         # theory parameters must be read by some dataset; a nuisance unread by its own dataset is just its prior
-        unused = [p.sampling_name for p in self.free if "." not in p.name and p.sampling_name not in used]
+        unused = [p.sampling_name for p in self.free if p.owner is None and p.sampling_name not in used]
         if unused:
             raise PhysicsError(f"parameter(s) {', '.join(unused)} are read by no dataset of this run")
 
@@ -267,7 +187,7 @@ class Fit:
 
     def prior_transform(self, u: np.ndarray) -> np.ndarray:
         """Unit cube -> sampling space (for dynesty)."""
-        return np.array([p.from_unit(ui) for p, ui in zip(self.free, u)], dtype=float)
+        return self.parameter_set.rescale(u)
 
     # -- PyMC ---------------------------------------------------------------------------------------------
     def pymc_model(self):
@@ -275,18 +195,10 @@ class Fit:
         import pymc as pm
 
         with pm.Model() as model:
-            samp: dict[str, Any] = {}
-            for p in self.free:
-                if p.prior in ("log-uniform", "uniform"):
-                    lo, hi = p.sampling_bounds()
-                    samp[p.name] = pm.Uniform(p.sampling_name, lo, hi)
-                elif p.lower is not None or p.upper is not None:
-                    samp[p.name] = pm.TruncatedNormal(p.sampling_name, mu=p.mu, sigma=p.sigma, lower=p.lower, upper=p.upper)
-                else:
-                    samp[p.name] = pm.Normal(p.sampling_name, mu=p.mu, sigma=p.sigma)
+            samp: dict[str, Any] = {p.name: p.pymc_variable() for p in self.free}
             values = self.physical_values(samp)
             for p in self.free:
-                if p.prior == "log-uniform":
+                if p.is_log:
                     pm.Deterministic(p.name, values[p.name])
             for comp, term in zip(self.components, self.terms(values)):
                 pm.Potential(comp.id, term)
@@ -323,16 +235,11 @@ def evaluate_point(cfg: RunConfig, at: dict[str, float]):
     if unknown:
         raise ConfigError(f"unknown parameter {unknown[0]!r} in --at; this run has {', '.join(sorted(known))}")
     for p in fit.free:
-        if "." not in p.name and p.name not in at:
+        if p.owner is None and p.name not in at:
             raise ConfigError(f"--at must give {p.name} (theory parameters: {', '.join(fit.theory.parameter_names)})")
-        if p.name in at and p.prior == "log-uniform" and at[p.name] <= 0:
+        if p.name in at and p.is_log and at[p.name] <= 0:
             raise PhysicsError(f"{p.name} must be positive, got {at[p.name]}")
-    sampling = {}
-    for p in fit.free:
-        if p.name in at:
-            sampling[p.name] = np.log10(at[p.name]) if p.prior == "log-uniform" else at[p.name]
-        else:
-            sampling[p.name] = p.mu if p.prior == "normal" else 0.5 * sum(p.sampling_bounds())
+    sampling = {p.name: (p.to_sampling(at[p.name]) if p.name in at else p.initial()) for p in fit.free}
     prof = [i for i, p in enumerate(fit.free) if p.name not in at]
     x0 = fit.vector(sampling)
     if prof:
@@ -350,9 +257,9 @@ def evaluate_point(cfg: RunConfig, at: dict[str, float]):
     rows = [{"component": cid, "chi2": -2.0 * float(t), "parameter": "", "value": np.nan, "pull": np.nan}
             for cid, t in zip(fit.component_ids, terms)]
     for p, x in zip(fit.free, x0):
-        if p.prior == "normal":
-            rows.append({"component": p.name.split(".")[0], "chi2": ((x - p.mu) / p.sigma) ** 2, "parameter": p.name,
-                         "value": float(x), "pull": (x - p.mu) / p.sigma})
+        z = p.pull(float(x))
+        if z is not None:  # a measured nuisance: its pull term
+            rows.append({"component": p.owner or p.name, "chi2": z**2, "parameter": p.name, "value": float(x), "pull": z})
     rows.append({"component": "combined", "chi2": sum(r["chi2"] for r in rows), "parameter": "", "value": np.nan, "pull": np.nan})
     for cid, why in fit.dropped.items():
         rows.append({"component": cid, "chi2": 0.0, "parameter": f"(dropped: {why})", "value": np.nan, "pull": np.nan})

@@ -36,13 +36,14 @@ class LogLike:
 
 
 class PriorTransform:
-    """Picklable prior transform (unit cube -> sampling space)."""
+    """Picklable prior transform (unit cube -> sampling space): the vectorised transform of the fit's free
+    parameters (:meth:`globalfit.parameters.ParameterSet.rescale`)."""
 
     def __init__(self, fit):
-        self.fit = fit
+        self.parameters = fit.parameter_set
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
-        return self.fit.prior_transform(u)
+        return self.parameters.rescale(u)
 
 
 def _comparable(d: dict) -> dict:

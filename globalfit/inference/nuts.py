@@ -23,13 +23,13 @@ def run_nuts(fit, strict: bool = False) -> tuple[np.ndarray, dict]:
     import pymc as pm
 
     s = fit.cfg.sampler
-    if any(p.prior == "log-uniform" and p.name == "mass_GeV" for p in fit.free):
+    if any(p.is_log and p.name == "mass_GeV" for p in fit.free):
         LOG.warning("NUTS with a free Z' mass: the posterior in (M, g') is usually multimodal and banded; "
                     "nested sampling (sampler.method: nested) is the better tool here")
     with fit.pymc_model():
         idata = pm.sample(draws=s.draws, tune=s.tune, chains=s.chains, cores=1, target_accept=s.target_accept,
                           random_seed=s.seed, progressbar=False, compute_convergence_checks=False)
-    names = [p.sampling_name for p in fit.free]
+    names = fit.parameter_set.sampling_names
     draws = np.stack([idata.posterior[n].values for n in names], axis=-1)
     div = idata.sample_stats["diverging"].values
     summ = az.summary(idata, var_names=names)
