@@ -14,25 +14,25 @@ form of a typed prior of :mod:`globalfit.parameters` (:meth:`ParameterConfig.to_
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Literal, Union
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from globalfit.errors import ConfigError, GlobalfitError
 from globalfit.parameters import Fixed, Prior, Uniform, prior_from_config, split_name
 from globalfit.physics.charges import ChargeAssignment, parse_charges
 from globalfit.physics.theory import EFT_PARAMETERS, TheorySpec
+from globalfit.safe_yaml import load_yaml
 from globalfit.util import did_you_mean
 
 SCHEMA_VERSION = 1
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # unknown keys are errors (with did-you-mean), and no float anywhere may be nan or +-inf
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
 class ModelConfig(_Strict):
@@ -42,6 +42,9 @@ class ModelConfig(_Strict):
     charges: Union[str, dict[str, Union[float, str]], None] = None
     width_ratio: float = Field(0.1, gt=0, le=1.0, description="Gamma/M in simplified mode")
     flavours: list[Literal["e", "mu", "tau"]] = Field(default_factory=lambda: ["e"])
+    epsilon_convention: Literal["physical", "paper000"] = Field(
+        "physical", description="simplified mode: 'physical' (eps^V = 2 eps, one Z' in every component) or "
+                                "'paper000' (eps^V = eps, the comparison convention of papers 000/001)")
 
     @model_validator(mode="after")
     def _charges_needed(self) -> "ModelConfig":
@@ -92,12 +95,12 @@ class SamplerConfig(_Strict):
     """``sampler:`` — nested sampling (dynesty) or NUTS (PyMC)."""
 
     method: Literal["nested", "nuts"] = "nested"
-    nlive: int = Field(400, ge=10)
+    nlive: int = Field(400, ge=10, le=100_000)
     dlogz: float = Field(0.1, gt=0)
-    seed: int = 1
-    draws: int = Field(1000, ge=10)
-    tune: int = Field(1000, ge=0)
-    chains: int = Field(2, ge=1)
+    seed: int = Field(1, ge=0, le=2**32 - 1)  # numpy's SeedSequence range
+    draws: int = Field(1000, ge=10, le=10**6)
+    tune: int = Field(1000, ge=0, le=10**6)
+    chains: int = Field(2, ge=1, le=64)
     target_accept: float = Field(0.9, gt=0, lt=1)
     bound: Literal["multi", "single", "balls", "cubes", "none"] = "multi"
     sample: Literal["auto", "unif", "rwalk", "slice", "rslice"] = "auto"
@@ -166,6 +169,8 @@ class RunConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     compare: CompareConfig = Field(default_factory=CompareConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    #: let a dataset under GLOBALFIT_DATA_PATH replace a built-in one with the same id (refused otherwise)
+    allow_shadowing: bool = False
 
     @field_validator("likelihoods", "priors", mode="before")
     @classmethod
@@ -182,7 +187,8 @@ class RunConfig(_Strict):
         m = self.model
         ca = parse_charges(charges) if charges is not None else m.charge_assignment()
         eft = tuple(p for p in self.parameters if p in EFT_PARAMETERS) if m.type == "eft" else ()
-        return TheorySpec(mode=m.type, charges=ca, width_ratio=m.width_ratio, flavours=tuple(m.flavours), eft_parameters=eft)
+        return TheorySpec(mode=m.type, charges=ca, width_ratio=m.width_ratio, flavours=tuple(m.flavours),
+                          eft_parameters=eft, epsilon_convention=m.epsilon_convention)
 
     def with_charges(self, charges: str) -> "RunConfig":
         """A copy of this config with another charge assignment (u1 mode)."""
@@ -199,26 +205,6 @@ class RunConfig(_Strict):
         if ca is not None:
             d["model"]["charges_resolved"] = {k: str(v) for k, v in zip(("q", "e", "mu", "tau"), (ca.q, ca.e, ca.mu, ca.tau))}
         return d
-
-
-# ----------------------------------------------------------------------------------------------------
-# YAML loading: a resolver for floats without a dot ("1e-3"), which YAML 1.1 reads as strings.
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |\.[0-9_]+(?:[eE][-+][0-9]+)?
-        |[-+]?\.(?:inf|Inf|INF)
-        |\.(?:nan|NaN|NAN))$""",
-        re.X,
-    ),
-    list("-+0123456789."),
-)
 
 
 def _loc_to_path(loc: tuple) -> str:
@@ -326,14 +312,8 @@ def load_config(path: str | Path) -> RunConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"run config {path} does not exist")
-    try:
-        raw = yaml.load(path.read_text(), Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path} is not valid YAML{where}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    # the hardened loader: YAML 1.2 floats, no alias bombs, depth/size limits, duplicate keys refused, UTF-8 only
+    raw = load_yaml(path, "run config")
     return parse_config(raw, str(path))
 
 
@@ -341,7 +321,7 @@ def check_datasets(cfg: RunConfig, catalogue=None) -> None:
     """Check that every likelihood and prior id exists in the catalogue (data files verified)."""
     from globalfit.catalogue import Catalogue
 
-    cat = catalogue or Catalogue()
+    cat = catalogue or Catalogue(allow_shadowing=cfg.allow_shadowing)
     for sec in ("likelihoods", "priors"):
         for i, ref in enumerate(getattr(cfg, sec)):
             try:

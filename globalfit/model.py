@@ -43,7 +43,7 @@ class Fit:
     def __init__(self, cfg: RunConfig, catalogue: Catalogue | None = None, charges: str | None = None):
         self.cfg = cfg
         self.theory: TheorySpec = cfg.theory_spec(charges)
-        cat = catalogue or Catalogue()
+        cat = catalogue or Catalogue(allow_shadowing=cfg.allow_shadowing)
         self.components: list[Component] = []
         self.dropped: dict[str, str] = {}
         self.insensitive: dict[str, str] = {}
