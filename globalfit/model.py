@@ -92,6 +92,37 @@ class Parameter:
         return float(lo), float(hi)
 
 
+    # -- the typed-parameter contract (globalfit.parameters), as thin methods on this type ----------------------
+    @property
+    def is_log(self) -> bool:
+        """Whether the sampling space is log10 of the physical value."""
+        return self.prior == "log-uniform"
+
+    def to_sampling(self, v: Any) -> Any:
+        """Physical value -> sampling-space value."""
+        return np.log10(v) if self.is_log else v
+
+    def rescale(self, u: np.ndarray) -> np.ndarray:
+        """Unit-cube coordinate -> sampling-space value."""
+        return self.from_unit(u)
+
+    def ln_prob(self, x: Any) -> Any:
+        """Log prior density in sampling space, up to a constant."""
+        return self.log_prior_density(x)
+
+    def log_penalty(self, x: Any) -> Any:
+        """-z^2/2 for a normal prior, 0 otherwise (the penalty of frequentist scans)."""
+        return self.log_prior_density(x)
+
+    def initial(self) -> float:
+        """Starting point in sampling space: mu for a normal prior, the centre of the bounds otherwise."""
+        return float(self.mu) if self.prior == "normal" else 0.5 * sum(self.sampling_bounds())
+
+    def describe(self) -> str:
+        """One-line description of the prior."""
+        return f"{self.name}: {self.prior}"
+
+
 def _parameter(name: str, pc: ParameterConfig) -> Parameter:
     if pc.fixed:
         return Parameter(name, "fixed", value=pc.value)
