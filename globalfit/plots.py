@@ -33,18 +33,18 @@ def write_run_plots(fit, idata, folder: Path, n_predictive: int = 200) -> list[P
     written = []
     names = [p.sampling_name for p in fit.free]
     data = np.column_stack([_draws(idata, n) for n in names])
-    if data.shape[1] >= 1:
-        import corner
+    import corner  # a Fit always has a free parameter, so there is always a corner plot
 
-        fig = corner.corner(data, labels=names, quantiles=[0.05, 0.5, 0.95], show_titles=True, title_fmt=".3g")
-        fig.savefig(folder / "corner.png", dpi=90)
-        plt.close(fig)
-        written.append(folder / "corner.png")
+    fig = corner.corner(data, labels=names, quantiles=[0.05, 0.5, 0.95], show_titles=True, title_fmt=".3g")
+    fig.savefig(folder / "corner.png", dpi=90)
+    plt.close(fig)
+    written.append(folder / "corner.png")
     theory = fit.theory.parameter_names
     free_theory = [p.name for p in fit.free if p.name in theory]
-    if len(free_theory) == 2:
-        x, y = (_draws(idata, n) for n in ("mass_GeV", free_theory[0] if free_theory[0] != "mass_GeV" else free_theory[1]))
-        ylab = free_theory[0] if free_theory[0] != "mass_GeV" else free_theory[1]
+    # the (M, coupling) plane: only when exactly those two are free (eft mode has no mass; a fixed mass has no plane)
+    if len(free_theory) == 2 and "mass_GeV" in free_theory:
+        ylab = next(n for n in free_theory if n != "mass_GeV")
+        x, y = _draws(idata, "mass_GeV"), _draws(idata, ylab)
         fig, ax = plt.subplots(figsize=(6, 4.5))
         ax.hist2d(np.log10(x), np.log10(np.abs(y) + 1e-300), bins=50, cmap="Blues")
         ax.set_xlabel("log10(M_Z' / GeV)")
