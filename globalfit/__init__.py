@@ -1,7 +1,12 @@
 """globalfit: Bayesian global fits of neutrino non-standard interactions from a U(1)' Z' boson.
 
 Importing the package is cheap: the heavy libraries (PyMC, PyTensor, ArviZ, dynesty) are imported only by
-the modules that need them. The public API is re-exported lazily from here.
+the modules that need them. The public API is re-exported lazily from here: ``run``, ``limits`` and ``compare``
+take a run config (:func:`load_config`) and return result objects that write their folder only on ``.save(dir)``.
+
+>>> import globalfit                                                                  # doctest: +SKIP
+>>> r = globalfit.run(globalfit.load_config("runs/quickstart.yaml"))                 # doctest: +SKIP
+>>> r.evidence["log_evidence"], r.summary                                             # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -18,8 +23,14 @@ _LAZY = {
     "load_config": "globalfit.config",
     "RunConfig": "globalfit.config",
     "Catalogue": "globalfit.catalogue",
-    "load_results": "globalfit.inference.results",
-    "Results": "globalfit.inference.results",
+    "run": "globalfit.inference.run",
+    "limits": "globalfit.frequentist",
+    "compare": "globalfit.comparison",
+    "load_results": "globalfit.results",
+    "RunResult": "globalfit.results",
+    "LimitsResult": "globalfit.results",
+    "CompareResult": "globalfit.results",
+    "Results": "globalfit.results",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -79,28 +79,44 @@ def _checked_config(args: argparse.Namespace):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from globalfit.inference.run import run_fit
+    import shutil
+
+    from globalfit.inference.run import partial_dir_for, run
+    from globalfit.output import check_output
 
     cfg = _checked_config(args)
-    out = run_fit(cfg, _out_dir(cfg, args), resume=args.resume, force=args.force, strict=args.strict)
+    out = check_output(_out_dir(cfg, args), args.force)
+    # the checkpoint lives next to the result folder so that --resume finds it after an interruption
+    partial = partial_dir_for(out)
+    result = run(cfg, checkpoint_dir=partial, resume=args.resume, strict=args.strict)
+    result.save(out, force=args.force)
+    shutil.rmtree(partial, ignore_errors=True)
     print(f"results written to {out}")
     return 0
 
 
 def cmd_limits(args: argparse.Namespace) -> int:
-    from globalfit.frequentist import run_limits
+    from globalfit.frequentist import limits
+    from globalfit.output import check_output
 
     cfg = _checked_config(args)
-    out = run_limits(cfg, _out_dir(cfg, args, "_limits"), force=args.force)
+    out = check_output(_out_dir(cfg, args, "_limits"), args.force)
+    limits(cfg).save(out, force=args.force)
     print(f"limits written to {out}")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from globalfit.compare import run_compare
+    from globalfit.comparison import compare
+    from globalfit.output import check_output
+    from globalfit.results import COMPARE_NOTE
 
     cfg = _checked_config(args)
-    out = run_compare(cfg, _out_dir(cfg, args, "_compare"), force=args.force)
+    out = check_output(_out_dir(cfg, args, "_compare"), args.force)
+    result = compare(cfg)
+    result.save(out, force=args.force)
+    print(result.text())
+    print(COMPARE_NOTE)
     print(f"model comparison written to {out}")
     return 0
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, Callable, Iterable, Sequence
 
@@ -37,7 +36,7 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
     processes
         Worker processes (default: :func:`default_processes`); 1 runs serially.
     progress
-        Label for a progress line on stderr (``"limits 12/60"``), or None for silence.
+        Label for progress lines logged at INFO (``"limits: 12/60"``), or None for silence.
     """
     items = list(items)
     n = len(items)
@@ -74,7 +73,12 @@ def _single_threaded_blas() -> None:
         pass
 
 
+def call(job: Callable[[], Any]) -> Any:
+    """``job()``: the function :func:`parallel_map` maps over a list of picklable job objects."""
+    return job()
+
+
 def _progress(label: str | None, done: int, total: int) -> None:
+    # a log line, not a print: the CLI shows globalfit's INFO lines on stderr, a library caller decides for itself
     if label:
-        end = "\n" if done == total else "\r"
-        print(f"{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+        LOG.info("%s: %d/%d", label, done, total)

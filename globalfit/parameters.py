@@ -187,10 +187,6 @@ class Prior(ABC):
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
 
     def __eq__(self, other: object) -> bool:
-        # deprecated: ported on merge. The string comparison is for frequentist.py and inference/run.py, which
-        # still test ``p.prior == "log-uniform"``; the rest is value equality.
-        if isinstance(other, str):
-            return other == self.kind
         return type(other) is type(self) and other.settings() == self.settings()
 
     def __hash__(self) -> int:
@@ -492,16 +488,6 @@ class Parameter:
 
     def describe(self) -> str:
         return self.prior.describe()
-
-    # deprecated: ported on merge (frequentist.py reads the normal prior's mu and sigma of nuisances)
-    @property
-    def mu(self) -> float | None:
-        return getattr(self.prior, "mu", None)
-
-    # deprecated: ported on merge
-    @property
-    def sigma(self) -> float | None:
-        return getattr(self.prior, "sigma", None)
 
 
 class ParameterSet(Sequence[Parameter]):

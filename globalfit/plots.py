@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
+from globalfit.parameters import split_name
+
 LOG = logging.getLogger("globalfit.plots")
 
 
@@ -31,18 +33,18 @@ def write_run_plots(fit, idata, folder: Path, n_predictive: int = 200) -> list[P
     written = []
     names = [p.sampling_name for p in fit.free]
     data = np.column_stack([_draws(idata, n) for n in names])
-    if data.shape[1] >= 1:
-        import corner
+    import corner  # a Fit always has a free parameter, so there is always a corner plot
 
-        fig = corner.corner(data, labels=names, quantiles=[0.05, 0.5, 0.95], show_titles=True, title_fmt=".3g")
-        fig.savefig(folder / "corner.png", dpi=90)
-        plt.close(fig)
-        written.append(folder / "corner.png")
+    fig = corner.corner(data, labels=names, quantiles=[0.05, 0.5, 0.95], show_titles=True, title_fmt=".3g")
+    fig.savefig(folder / "corner.png", dpi=90)
+    plt.close(fig)
+    written.append(folder / "corner.png")
     theory = fit.theory.parameter_names
     free_theory = [p.name for p in fit.free if p.name in theory]
-    if len(free_theory) == 2:
-        x, y = (_draws(idata, n) for n in ("mass_GeV", free_theory[0] if free_theory[0] != "mass_GeV" else free_theory[1]))
-        ylab = free_theory[0] if free_theory[0] != "mass_GeV" else free_theory[1]
+    # the (M, coupling) plane: only when exactly those two are free (eft mode has no mass; a fixed mass has no plane)
+    if len(free_theory) == 2 and "mass_GeV" in free_theory:
+        ylab = next(n for n in free_theory if n != "mass_GeV")
+        x, y = _draws(idata, "mass_GeV"), _draws(idata, ylab)
         fig, ax = plt.subplots(figsize=(6, 4.5))
         ax.hist2d(np.log10(x), np.log10(np.abs(y) + 1e-300), bins=50, cmap="Blues")
         ax.set_xlabel("log10(M_Z' / GeV)")
@@ -65,8 +67,7 @@ def write_run_plots(fit, idata, folder: Path, n_predictive: int = 200) -> list[P
             samp = {p.name: data[i, j] for j, p in enumerate(fit.free)}
             vals = fit.physical_values(samp)
             point = fit.theory.point({k: vals[k] for k in theory})
-            prefix = comp.id + "."
-            nuis = {k[len(prefix):]: v for k, v in vals.items() if k.startswith(prefix)}
+            nuis = {local: v for k, v in vals.items() for owner, local in [split_name(k)] if owner == comp.id}
             preds.append(np.asarray(comp.expected(point, nuis)["counts"], dtype=float))
         preds = np.array(preds)
         edges = np.asarray(obs["edges"], dtype=float)
@@ -88,19 +89,31 @@ def write_run_plots(fit, idata, folder: Path, n_predictive: int = 200) -> list[P
     return written
 
 
-def plot_limits(table, path: Path, bayes: "dict[str, np.ndarray] | None" = None) -> None:
-    """Upper limits vs mass, one line per component and method; optional Bayesian upper limits overlaid."""
+def plot_limits(table, path: Path) -> None:
+    """Upper limits vs mass, one line per component and method, from a limits table (``LimitsResult.table``).
+
+    Rows without a finite limit are left out. Bayesian credible limits (method ``bayesian``) are drawn as a dotted line
+    only where they are limits; where ``prior_dominated`` is true the number is the prior's own quantile, shown as grey
+    crosses labelled as such rather than as a limit.
+    """
     plt = _plt()
+    table = table[np.isfinite(table["upper"])]
+    bayes = table["method"] == "bayesian"
+    dominated = bayes & (table["prior_dominated"].eq(True) if "prior_dominated" in table else False)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for (comp, method), grp in table.groupby(["component", "method"]):
+    for (comp, method), grp in table[~bayes].groupby(["component", "method"]):
         ls = "-" if comp == "combined" else "--"
         ax.plot(grp["mass_GeV"], grp["upper"], ls, lw=2 if comp == "combined" else 1, label=f"{comp} ({method})")
-    if bayes:
-        ax.plot(bayes["mass_GeV"], bayes["upper"], "k:", lw=2, label="Bayesian 95 % credible upper limit")
+    credible = table[bayes & ~dominated]
+    if len(credible):
+        ax.plot(credible["mass_GeV"], credible["upper"], "k:", lw=2, label="Bayesian 95 % credible upper limit")
+    if dominated.any():
+        ax.plot(table[dominated]["mass_GeV"], table[dominated]["upper"], "x", color="0.6",
+                label="Bayesian: prior-dominated (no limit)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("M_Z' [GeV]")
-    ax.set_ylabel(f"upper limit on {table['parameter'].iloc[0]}")
+    ax.set_ylabel(f"upper limit on {table['parameter'].iloc[0]}" if len(table) else "upper limit")
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=90)

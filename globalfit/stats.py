@@ -59,10 +59,6 @@ def union_chi2(x: Any, pieces: Sequence[tuple[float, float]]) -> Any:
     return base - SOFTMIN_T * m.log(s)
 
 
-#: Delta chi^2 of a one-sided limit at confidence level CL for one parameter (paper 002 sec. 5).
-Q_CL = {0.90: 2.71, 0.95: 3.84}
-
-
 def limit_chi2(value: Any, bound: Any, q_cl: float) -> Any:
     """``q_CL (value/bound)^2``: a one-sided upper limit turned into a chi^2 (paper 002 sec. 5)."""
     return q_cl * (value / bound) ** 2

@@ -48,9 +48,9 @@ def toy_config(tmp_path, **sampler) -> Path:
 def test_toy_evidence(toy_root, tmp_path):
     """Normalised Gaussian (sigma 0.05) inside a uniform prior of width 2: ln Z = -ln 2 = -0.6931 (analytic). dynesty's
     ln Z within 3 times its reported error."""
-    from globalfit.inference.run import run_fit
+    import globalfit
 
-    out = run_fit(load_config(toy_config(tmp_path)), tmp_path / "toy_out")
+    out = globalfit.run(load_config(toy_config(tmp_path))).save(tmp_path / "toy_out")
     ev = json.loads((out / "evidence.json").read_text())
     assert abs(ev["log_evidence"] + np.log(2.0)) < 3 * ev["log_evidence_err"]
     post = pd.read_csv(out / "summary.csv", index_col=0)
@@ -60,22 +60,22 @@ def test_toy_evidence(toy_root, tmp_path):
 
 def test_same_seed_same_summary(toy_root, tmp_path):
     """Reproducibility: two runs with the same seed give identical summaries."""
-    from globalfit.inference.run import run_fit
+    import globalfit
 
     cfg = load_config(toy_config(tmp_path, nlive=100, dlogz=0.5))
-    a = run_fit(cfg, tmp_path / "a")
-    b = run_fit(cfg, tmp_path / "b")
+    a = globalfit.run(cfg).save(tmp_path / "a")
+    b = globalfit.run(cfg).save(tmp_path / "b")
     assert (a / "summary.csv").read_text() == (b / "summary.csv").read_text()
 
 
 def test_progress_lines_in_a_log(toy_root, tmp_path, capsys, monkeypatch):
     """Long work shows progress: with stderr not a terminal (a log file, CI) nested sampling prints plain lines with the
     iteration, ln Z and the remaining Delta ln Z instead of dynesty's carriage-return status line."""
+    import globalfit
     from globalfit.inference import nested
-    from globalfit.inference.run import run_fit
 
     monkeypatch.setattr(nested, "PROGRESS_EVERY_S", 0.0)
-    run_fit(load_config(toy_config(tmp_path, nlive=50, dlogz=1.0)), tmp_path / "toy_out")
+    globalfit.run(load_config(toy_config(tmp_path, nlive=50, dlogz=1.0)))
     err = capsys.readouterr().err
     assert "nested sampling: iteration" in err and "remaining Delta ln Z" in err and "\r" not in err
 
@@ -219,8 +219,9 @@ def test_limits_command(tmp_path):
     p.write_text(yaml.safe_dump(raw))
     assert main(["limits", str(p), "--out", str(tmp_path / "lim")]) == 0
     t = pd.read_csv(tmp_path / "lim" / "limits.csv")
-    assert list(t.columns) == ["mass_GeV", "component", "method", "level", "parameter", "upper"]
-    comb = t[t["component"] == "combined"]
+    # the pinned columns first and in order; then the flag of the Bayesian rows
+    assert list(t.columns) == ["mass_GeV", "component", "method", "level", "parameter", "upper", "prior_dominated"]
+    comb = t[(t["component"] == "combined") & (t["method"] == "delta_chi2_profile")]
     assert len(comb) == 2 and np.all(np.isfinite(comb["upper"]))
     # at 2 GeV the oscillation bound is M/g' = 1005 GeV; the combination can only be stronger (to 1 %)
     osc = t[(t["component"] == "oscillation_esteban2018") & (t["mass_GeV"] == 2.0)]["upper"].iloc[0]

@@ -16,16 +16,17 @@ def from_draws(posterior: Mapping[str, np.ndarray], log_likelihood: Mapping[str,
     idata = az.from_dict(posterior=dict(posterior), log_likelihood=dict(log_likelihood),
                          sample_stats=dict(sample_stats) if sample_stats else None)
     if attrs:
-        for group in ("posterior",):
-            getattr(idata, group).attrs.update({k: str(v) for k, v in attrs.items()})
+        idata.posterior.attrs.update({k: str(v) for k, v in attrs.items()})
     return idata
 
 
 def save(idata, path: Path) -> None:
+    """Write InferenceData to a netCDF file."""
     idata.to_netcdf(str(path))
 
 
 def load(path: Path):
+    """Read InferenceData from a netCDF file."""
     import arviz as az
 
     return az.from_netcdf(str(path))

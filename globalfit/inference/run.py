@@ -1,10 +1,15 @@
-"""``globalfit run``: one entry point for nested sampling and NUTS, writing the pinned result files."""
+"""``globalfit.run``: one entry point for nested sampling and NUTS, returning a :class:`~globalfit.results.RunResult`.
+
+Nothing is written except nested sampling's checkpoint, which goes to ``checkpoint_dir`` when given (the CLI puts it
+next to the result folder, ``<out>.partial/``, so that ``--resume`` finds it) and otherwise to a temporary folder
+removed at the end.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from globalfit.inference import arviz_adapter
-from globalfit.inference.output import resolved_config, staged_folder, write_yaml
+from globalfit.output import resolved_config
 
 LOG = logging.getLogger("globalfit.run")
 
@@ -29,8 +34,8 @@ def _posterior_arrays(fit, sampling: np.ndarray) -> tuple[dict, dict]:
     post: dict[str, np.ndarray] = {}
     for i, p in enumerate(fit.free):
         post[p.sampling_name] = sampling[..., i]
-        if p.prior == "log-uniform":
-            post[p.name] = 10.0 ** sampling[..., i]
+        if p.is_log:
+            post[p.name] = p.to_physical(sampling[..., i])
     physical = fit.physical_values({p.name: sampling[..., i] for i, p in enumerate(fit.free)})
     physical = {k: (np.full((nchain, ndraw), v) if np.ndim(v) == 0 else v) for k, v in physical.items()}
     for k, v in fit.derived(physical).items():
@@ -41,57 +46,85 @@ def _posterior_arrays(fit, sampling: np.ndarray) -> tuple[dict, dict]:
     return post, ll
 
 
-def run_fit(cfg, out_dir: Path, *, resume: bool = False, force: bool = False, strict: bool = False) -> Path:
-    """Run the fit of ``cfg`` and write the result folder (see DESIGN: config.yaml, posterior.nc, summary.csv,
-    evidence.json for nested sampling, plots/)."""
+def nested_evidence(fit, resolved: dict, *, checkpoint_dir: Path | None = None, resume: bool = False,
+                    print_progress: bool | None = None) -> tuple[Any, dict]:
+    """Run nested sampling on ``fit``; return dynesty's results and the evidence record of ``evidence.json``.
+
+    ``log_evidence`` (natural log) includes the constant log-likelihood of the datasets dropped as insensitive, so
+    that models with and without sensitivity are compared on the same data. Without ``checkpoint_dir`` the
+    checkpoint goes to a temporary folder removed at the end.
+    """
+    from globalfit.inference.nested import run_nested
+
+    tmp = None if checkpoint_dir is not None else Path(tempfile.mkdtemp(prefix="globalfit-nested-"))
+    try:
+        results = run_nested(fit, checkpoint_dir or tmp, resolved, resume=resume, print_progress=print_progress)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    s = fit.cfg.sampler
+    evidence = {"log_evidence": float(results.logz[-1]) + fit.constant_loglike,
+                "log_evidence_err": float(results.logzerr[-1]),
+                "constant_loglike_of_insensitive_datasets": fit.constant_loglike,
+                "niter": int(results.niter), "ncall": int(np.sum(results.ncall)), "nlive": s.nlive,
+                "seed": s.seed, "resumed": bool(resume)}
+    return results, evidence
+
+
+def run(cfg, *, checkpoint_dir: Path | None = None, resume: bool = False, strict: bool = False):
+    """Run the fit of ``cfg`` in memory.
+
+    Parameters
+    ----------
+    cfg
+        :class:`globalfit.config.RunConfig`.
+    checkpoint_dir
+        Folder for nested sampling's checkpoint (kept after the run; the caller removes it); default: a temporary
+        folder removed at the end.
+    resume
+        Continue a nested-sampling run from the checkpoint in ``checkpoint_dir``.
+    strict
+        Raise :class:`~globalfit.errors.InferenceError` on poor NUTS diagnostics.
+
+    Returns
+    -------
+    globalfit.results.RunResult
+        Posterior, summary, evidence (nested only), resolved config and metadata; ``.save(dir)`` writes the folder.
+    """
     from globalfit.model import Fit
-    from globalfit.plots import write_run_plots
+    from globalfit.results import RunResult
 
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not force:
-        from globalfit.errors import OutputExistsError
+    if resume and checkpoint_dir is None:
+        from globalfit.errors import InferenceError
 
-        raise OutputExistsError(f"{out_dir} exists already; use --force to replace it or --out to choose another folder.")
+        raise InferenceError("resume needs the checkpoint folder of the interrupted run (checkpoint_dir).")
     t0 = time.time()
     fit = Fit(cfg)
-    resolved = resolved_config(cfg, fit)
     method = cfg.sampler.method
     LOG.info("fitting %s: %d free parameters (%s); datasets: %s", cfg.name, len(fit.free), ", ".join(fit.free_names),
              ", ".join(fit.component_ids))
     evidence: dict[str, Any] | None = None
     stats: dict[str, np.ndarray] | None = None
     if method == "nested":
-        from globalfit.inference.nested import equal_weight_draws, run_nested
+        from globalfit.inference.nested import equal_weight_draws
 
-        partial = partial_dir_for(out_dir)
-        results = run_nested(fit, partial, resolved, resume=resume)
+        results, evidence = nested_evidence(fit, resolved_config(cfg, fit), checkpoint_dir=checkpoint_dir, resume=resume)
         draws = equal_weight_draws(results, cfg.sampler.seed)[None, ...]
-        evidence = {"log_evidence": float(results.logz[-1]) + fit.constant_loglike,
-                    "log_evidence_err": float(results.logzerr[-1]),
-                    "constant_loglike_of_insensitive_datasets": fit.constant_loglike,
-                    "niter": int(results.niter), "ncall": int(np.sum(results.ncall)), "nlive": cfg.sampler.nlive,
-                    "seed": cfg.sampler.seed, "resumed": bool(resume)}
     else:
         from globalfit.inference.nuts import run_nuts
 
         draws, stats = run_nuts(fit, strict=strict)
-        partial = None
     post, ll = _posterior_arrays(fit, draws)
     idata = arviz_adapter.from_draws(post, ll, sample_stats=stats, attrs={"run": cfg.name, "method": method})
-    with staged_folder(out_dir, force=force) as tmp:
-        write_yaml(tmp / "config.yaml", resolved_config(cfg, fit, {"method": method, "runtime_s": round(time.time() - t0, 1)}))
-        arviz_adapter.save(idata, tmp / "posterior.nc")
-        var_names = [p.sampling_name for p in fit.free] + [p.name for p in fit.free if p.prior == "log-uniform"]
-        summary = arviz_adapter.summary(idata, var_names=var_names, nuts=(method == "nuts"))
-        if method == "nuts" and stats is not None:
-            summary["divergences"] = int(np.sum(stats.get("diverging", 0)))
-        summary.to_csv(tmp / "summary.csv")
-        if evidence is not None:
-            (tmp / "evidence.json").write_text(json.dumps(evidence, indent=2))
-        write_run_plots(fit, idata, tmp / "plots")
-    if partial is not None and partial.exists():
-        shutil.rmtree(partial, ignore_errors=True)
-    LOG.info("done in %.0f s", time.time() - t0)
+    var_names = [p.sampling_name for p in fit.free] + [p.name for p in fit.free if p.is_log]
+    summary = arviz_adapter.summary(idata, var_names=var_names, nuts=(method == "nuts"))
+    if method == "nuts" and stats is not None:
+        summary["divergences"] = int(np.sum(stats.get("diverging", 0)))
+    runtime = round(time.time() - t0, 1)
+    LOG.info("done in %.0f s", runtime)
     if evidence:
         LOG.info("ln Z = %.3f +- %.3f", evidence["log_evidence"], evidence["log_evidence_err"])
-    return out_dir
+    meta = {"method": method, "runtime_s": runtime, "free": fit.free_names, "datasets": fit.component_ids,
+            "dropped": dict(fit.dropped)}
+    return RunResult(posterior=idata, summary=summary, evidence=evidence,
+                     config=resolved_config(cfg, fit, {"method": method, "runtime_s": runtime}), metadata=meta, fit=fit)

@@ -1,4 +1,5 @@
-"""Result folders: staged in a temporary sibling folder and renamed into place, never half-written."""
+"""Result folders: the one "output exists" guard and the one staged writer (a temporary sibling folder renamed into
+place, so a folder is never half-written), plus the resolved config written into every folder."""
 
 from __future__ import annotations
 
@@ -8,25 +9,38 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import yaml
 
 from globalfit.errors import OutputExistsError
 
 
-@contextlib.contextmanager
-def staged_folder(out_dir: Path, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder next to ``out_dir``; on success it replaces ``out_dir`` atomically.
+def check_output(out_dir: Path, force: bool = False) -> Path:
+    """The output guard: call it before any work so that a long run never ends on a refused folder.
 
     Raises
     ------
     OutputExistsError
-        If ``out_dir`` exists and ``force`` is False (checked before any work is done).
+        If ``out_dir`` exists and ``force`` is False.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not force:
         raise OutputExistsError(f"{out_dir} exists already; use --force to replace it or --out to choose another folder.")
+    return out_dir
+
+
+@contextlib.contextmanager
+def staged_folder(out_dir: Path, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder next to ``out_dir``; on success it replaces ``out_dir`` atomically, on any error it is
+    removed and ``out_dir`` is left as it was.
+
+    Raises
+    ------
+    OutputExistsError
+        If ``out_dir`` exists and ``force`` is False (see :func:`check_output`).
+    """
+    out_dir = check_output(out_dir, force)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
@@ -69,4 +83,12 @@ def resolved_config(cfg, fit=None, extra: dict | None = None) -> dict:
 
 
 def write_yaml(path: Path, data: dict) -> None:
+    """Write ``data`` as block-style YAML in insertion order."""
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def write_folder(out_dir: Path, writer: Callable[[Path], None], *, force: bool = False) -> Path:
+    """Write a result folder through :func:`staged_folder`: ``writer(tmp)`` fills the temporary folder."""
+    with staged_folder(out_dir, force=force) as tmp:
+        writer(tmp)
+    return Path(out_dir)

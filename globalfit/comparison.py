@@ -1,0 +1,99 @@
+"""``globalfit.compare``: evidences of several charge assignments with identical priors and data, Bayes factors.
+
+ln B_i = ln Z_i - ln Z_ref with the first model of ``compare.models`` as reference; its error adds the two nested
+sampling errors in quadrature. Reading on the Jeffreys scale (as revised by Kass & Raftery / Trotta):
+|ln B| < 1 inconclusive, 1-2.5 weak, 2.5-5 moderate, > 5 strong evidence. Bayes factors depend on the prior
+ranges of the parameters (here the g' and M_Z' ranges of the run config): a wider prior on a parameter the data
+do not constrain lowers the evidence of every model that has it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+LOG = logging.getLogger("globalfit.compare")
+
+
+def jeffreys(ln_b: float) -> str:
+    """Verbal reading of ln B (Jeffreys scale, Kass & Raftery thresholds in ln B)."""
+    a = abs(ln_b)
+    if a < 1.0:
+        return "inconclusive"
+    word = "weak" if a < 2.5 else "moderate" if a < 5.0 else "strong"
+    return f"{word} evidence {'for' if ln_b > 0 else 'against'}"
+
+
+@dataclass
+class _EvidenceJob:
+    """Picklable job: the nested-sampling evidence of one charge assignment (checkpoint in a temporary folder)."""
+
+    cfg: object
+    model: str
+
+    def __call__(self) -> dict:
+        from globalfit.inference.run import nested_evidence
+        from globalfit.model import Fit
+        from globalfit.output import resolved_config
+
+        cfg = self.cfg.with_charges(self.model)
+        fit = Fit(cfg)
+        _, ev = nested_evidence(fit, resolved_config(cfg), print_progress=False)
+        return {"model": self.model, "charges": fit.theory.charges.expression(),
+                "log_evidence": ev["log_evidence"], "log_evidence_err": ev["log_evidence_err"],
+                "datasets": ", ".join(fit.component_ids),
+                "insensitive": "; ".join([*fit.insensitive, *fit.dropped])}
+
+
+def _check_models(cfg) -> list[str]:
+    from globalfit.errors import ConfigError
+    from globalfit.physics.charges import parse_charges
+
+    models = list(cfg.compare.models)
+    if cfg.model.type != "u1":
+        raise ConfigError("model comparison is over charge assignments: it needs model type u1", "model.type")
+    if len(models) < 2:
+        raise ConfigError("compare.models needs at least two charge assignments, e.g. [A, B, C]", "compare.models")
+    for i, m in enumerate(models):
+        try:
+            parse_charges(m)
+        except Exception as exc:
+            raise ConfigError(str(exc), f"compare.models[{i}]") from None
+    return models
+
+
+def bayes_factor_table(rows: list[dict]):
+    """Evidence rows (model, log_evidence, log_evidence_err, ...) -> table with ln B and its Jeffreys reading, the
+    first row being the reference."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows)
+    ref, ref_err = table["log_evidence"].iloc[0], table["log_evidence_err"].iloc[0]
+    table["ln_bayes_factor"] = table["log_evidence"] - ref
+    table["ln_bayes_factor_err"] = np.sqrt(table["log_evidence_err"] ** 2 + (ref_err**2) * (np.arange(len(table)) > 0))
+    table["jeffreys"] = [("reference" if i == 0 else jeffreys(b)) for i, b in enumerate(table["ln_bayes_factor"])]
+    return table
+
+
+def compare(cfg):
+    """Nested sampling for each model of ``compare.models`` (in parallel through the executor), in memory.
+
+    Parameters
+    ----------
+    cfg
+        :class:`globalfit.config.RunConfig` (model type u1).
+
+    Returns
+    -------
+    globalfit.results.CompareResult
+        The table of evidences and Bayes factors; ``.save(dir)`` writes compare.csv and plots/bayes_factors.png.
+    """
+    from globalfit.executor import call, parallel_map
+    from globalfit.output import resolved_config
+    from globalfit.results import CompareResult
+
+    models = _check_models(cfg)
+    rows = parallel_map(call, [_EvidenceJob(cfg, m) for m in models], cfg.limits.processes, progress="compare (models done)")
+    return CompareResult(bayes_factor_table(rows), resolved_config(cfg), name=cfg.name)

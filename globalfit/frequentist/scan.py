@@ -1,0 +1,138 @@
+"""``globalfit.limits``: the mass grid through the executor, each mass giving profile Delta chi^2 limits (every
+dataset alone and combined), CLs limits (counting datasets), in simplified mode the theory bound of paper 000 eq. 2.9
+(component ``width_bound``) and, on a subset of the masses, the Bayesian credible limit (method ``bayesian``).
+
+A point where no crossing exists inside the prior range, or where the optimiser fails, is NaN with the reason in the
+``note`` column; the scan goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from globalfit.frequentist.bayes import bayesian_rows
+from globalfit.frequentist.cls import cls_rows
+from globalfit.frequentist.profile import delta_chi2_rows
+
+LOG = logging.getLogger("globalfit.limits")
+#: About this many masses of the grid get the (costlier) Bayesian credible limit.
+N_BAYES_MASSES = 12
+
+
+def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, float],
+              cls_level: float = 0.95) -> list[dict]:
+    """Upper limits at one mass (GeV) for each component alone and combined (rows of ``limits.csv``): profile
+    Delta chi^2 for every dataset, and CLs for counting datasets."""
+    return delta_chi2_rows(fit, mass, delta_chi2, coupling_range) + cls_rows(fit, mass, coupling_range, cls_level)
+
+
+@dataclass
+class _Scan:
+    """Picklable scan job for a chunk of masses (one chunk per worker, so each compiles the graphs once)."""
+
+    fit: object
+    masses: list[float]
+    delta_chi2: float
+    coupling_range: tuple[float, float]
+    cls_level: float = 0.95
+
+    def __call__(self) -> list[dict]:
+        return [r for m in self.masses for r in scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)]
+
+
+@dataclass
+class _BayesJob:
+    """Picklable job: Bayesian credible limits for a chunk of masses."""
+
+    fit: object
+    coupling_range: tuple[float, float]
+    masses: list[float]
+
+    def __call__(self) -> list[dict]:
+        return bayesian_rows(self.fit, self.masses, self.coupling_range)
+
+
+def _chunks(items: list, n: int) -> list[list]:
+    """Split into n interleaved chunks (neighbouring masses cost alike, so interleaving balances the load)."""
+    return [items[i::n] for i in range(n) if items[i::n]]
+
+
+def coupling_range(cfg, fit) -> tuple[float, float]:
+    """Scanned range of the coupling (physical units): its prior's bounds, floored at 1e-8 for a linear prior; 1e-8 to
+    10 when the coupling is fixed or unbounded."""
+    name = fit.theory.coupling_name
+    par = next(p for p in fit.parameters if p.name == name)
+    if not par.free:
+        return (1e-8, 10.0)
+    if par.is_log:
+        lo, hi = par.sampling_bounds()
+        return (float(par.to_physical(lo)), float(par.to_physical(hi)))
+    pc = cfg.parameters[name]
+    return (max(pc.lower or 1e-8, 1e-8), pc.upper if pc.upper else 10.0)
+
+
+def width_bound_rows(fit, masses) -> list[dict]:
+    """Simplified mode: paper 000 eq. 2.9, the largest |eps| whose partial widths into quarks and neutrinos fit inside the
+    assumed total width Gamma = r M (larger eps are inconsistent with the model, shaded in its Fig. 3): rows of
+    ``limits.csv`` with component ``width_bound``, method ``paper000_eq2.9`` and level = r."""
+    from globalfit.physics.nsi import n_open_quarks, simplified_width_bound
+
+    r = fit.theory.width_ratio
+    return [{"mass_GeV": float(m), "component": "width_bound", "method": "paper000_eq2.9", "level": r,
+             "parameter": fit.theory.coupling_name, "note": "",
+             "upper": float(simplified_width_bound(float(m), r, n_open_quarks(float(m))))} for m in masses]
+
+
+def limits(cfg):
+    """Upper limits on the coupling vs mass for ``cfg`` (module docstring), in memory.
+
+    Parameters
+    ----------
+    cfg
+        :class:`globalfit.config.RunConfig` with model type u1 or simplified.
+
+    Returns
+    -------
+    globalfit.results.LimitsResult
+        The limits table and metadata; ``.save(dir)`` writes limits.csv and plots/limits.png.
+
+    Raises
+    ------
+    ConfigError
+        For model type eft (no Z' mass).
+    """
+    import pandas as pd
+
+    from globalfit.errors import ConfigError
+    from globalfit.executor import call, default_processes, parallel_map
+    from globalfit.model import Fit
+    from globalfit.output import resolved_config
+    from globalfit.results import LimitsResult
+
+    if cfg.model.type == "eft":
+        raise ConfigError("limits vs mass need a Z' mass: use model type u1 or simplified", "model.type")
+    fit = Fit(cfg)
+    crange = coupling_range(cfg, fit)
+    masses = [float(m) for m in cfg.limits.mass_grid()]
+    mass_par = next((p for p in fit.parameters if p.name == "mass_GeV"), None)
+    if mass_par is not None and not mass_par.free:
+        LOG.warning("mass_GeV is fixed at %g GeV in the run config: limits are computed at that mass only", mass_par.fixed_value)
+        masses = [float(mass_par.fixed_value)]
+    procs = cfg.limits.processes or default_processes()
+    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level) for chunk in _chunks(masses, procs)]
+    LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(masses), len(fit.components), len(jobs))
+    rows = [r for chunk in parallel_map(call, jobs, procs, progress="limits (chunks done)") for r in chunk]
+    if cfg.model.type == "simplified":
+        rows += width_bound_rows(fit, masses)
+    sub = masses[:: max(1, len(masses) // N_BAYES_MASSES)]
+    bayes = parallel_map(call, [_BayesJob(fit, crange, c) for c in _chunks(sub, procs)], procs,
+                         progress="Bayesian limits (chunks done)")
+    rows += [r for chunk in bayes for r in chunk]
+    table = pd.DataFrame(rows).sort_values(["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
+    for _, r in table[~np.isfinite(table["upper"])].iterrows():
+        LOG.info("no limit at M = %.4g GeV for %s (%s): %s", r["mass_GeV"], r["component"], r["method"], r["note"])
+    meta = {"masses_GeV": masses, "coupling_range": crange, "processes": procs}
+    return LimitsResult(table, resolved_config(cfg, fit), meta)
