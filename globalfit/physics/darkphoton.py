@@ -36,9 +36,6 @@ from globalfit.physics.hadronic import E_EM, meson_ratio
 from globalfit.physics.widths import (HEAVY_QUARKS, branching_fractions, fermion_width, fractions_of,
                                       vector_partial_widths)
 
-__all__ = ["E_EM", "THETA_P_DEG", "dark_photon_br_mumu", "eta_gamma_ratio", "lhcb_recast", "muon_radiation_recast",
-           "production_ratio", "r_hadrons"]
-
 QUARK_QED = {"u": 2 / 3, "d": -1 / 3, "s": -1 / 3, "c": 2 / 3, "b": -1 / 3}
 
 #: eta-eta' mixing angle theta_P [deg] of the one-angle octet-singlet scheme: sin(theta_P) = -1/3, for which
