@@ -49,13 +49,28 @@ def test_branching_fractions_cases(case, mass, br_nu, br_ll):
     assert sum(br[k] for k in br if k not in ("quarks", "neutrinos")) == pytest.approx(1.0, abs=1e-12)
 
 
-def test_hadronic_thresholds_below_2GeV():
-    """Below 3 m_pi (0.41 GeV) a B-3Lmu Z' has no hadronic width (documented treatment); above 2 m_mu it decays to muons."""
+def test_hadronic_width_below_3pi_is_pi0_gamma_only():
+    """Below 3 m_pi (0.41 GeV) a B-3Lmu Z' decays to hadrons only through omega -> pi0 gamma (the VMD curve of
+    arXiv:1801.04847 Fig. 1, O(alpha) suppressed): BR(hadrons) is positive but below 1e-5 at 0.3 GeV and equals the
+    pi0 gamma partial width (r_omega^2 e^2 R^{pi0 gamma}_omega m/(12 pi), hadronic.py); above 2 m_mu it decays to
+    muons; below it only to neutrinos."""
+    from globalfit.physics.hadronic import r_vmd
+
     br = branching_fractions(parse_charges("A"), 0.3)
-    assert br["quarks"] == 0.0
+    assert 0.0 < br["quarks"] < 1e-5
+    pw = partial_widths(parse_charges("A"), 1.0, 0.3)
+    assert pw["hadrons"] == pytest.approx(0.3 / (12 * np.pi) * r_vmd((1 / 3, 1 / 3, 1 / 3), 0.3, "pi0_gamma"), rel=1e-12)
     assert br["mu"] > 0.6
     br_low = branching_fractions(parse_charges("A"), 0.15)  # below the dimuon threshold: only neutrinos
-    assert br_low["neutrinos"] == pytest.approx(1.0)
+    assert br_low["neutrinos"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_light_hadrons_are_partonic_above_2GeV():
+    """Above the 1.8-2.0 GeV blend the hadrons channel is the partonic u + d + s width of eq. (1.7) (hand: for
+    Q_q = 1/3 the three light quarks give 3 * 3 * (1/9) = 1 unit of g'^2 M/(12 pi), up to O(m_s^2/M^2))."""
+    pw = partial_widths(parse_charges("A"), 1.0, 3.0)
+    assert pw["hadrons"] == pytest.approx(3.0 / (12 * np.pi), rel=2e-3)
+    assert set(pw) == set(("hadrons", "c", "b", "t", "e", "mu", "tau", "nu_e", "nu_mu", "nu_tau"))
 
 
 def test_width_scales_with_gprime_squared_and_works_on_tensors():

@@ -11,14 +11,19 @@ where f_i are the dark-photon production fractions (LHCb: from the collaboration
 r_i = S_i^new / S_i^DP the ratio of squared effective charges (dark photon: x_f = e Q_f):
 
 * Drell-Yan q qbar -> X: (x_q / (e Q_q))^2;
-* mixing with rho, omega, phi: ((x_u - x_d)/(e (Q_u - Q_d)))^2, ((x_u + x_d)/(e (Q_u + Q_d)))^2, (x_s/(e Q_s))^2;
-* eta -> gamma X (anomaly, eta ~ eta_8 = diag(1, 1, -2)/sqrt6, eta-eta' mixing neglected):
-  (Tr(T Q x)/(e Tr(T Q^2)))^2 = (3 x_q / e)^2 for generation-universal quark charges;
+* mixing with rho, omega, phi: ((x_u - x_d)/(e (Q_u - Q_d)))^2, ((x_u + x_d)/(e (Q_u + Q_d)))^2, (x_s/(e Q_s))^2
+  (:func:`globalfit.physics.hadronic.meson_ratio`, the same ratios that rescale the hadronic widths);
+* eta -> gamma X (anomaly): the amplitude is proportional to tr(T_eta Q x) against the photon's e tr(T_eta Q^2),
+  with the physical eta = cos(theta_P) eta_8 - sin(theta_P) eta_1 of the one-angle octet-singlet scheme, eta_8 =
+  diag(1, 1, -2)/sqrt6, eta_1 = diag(1, 1, 1)/sqrt3; see :func:`eta_gamma_ratio` (for generation-universal quark
+  charges (1.5 x_q/e)^2 at the default theta_P, four times below the pure-octet (3 x_q/e)^2);
 * omega -> pi0 X proceeds through the isovector (rho-like) part of X: ((x_u - x_d)/(e (Q_u - Q_d)))^2.
 
 Assumptions (stated because they limit validity): decays are prompt (true for the couplings that matter,
-g' >~ 1e-5 at m > 0.2 GeV: c tau < 1 micron); the dark-photon hadronic width uses the R-ratio approximation of
-:func:`r_hadrons`; the Z' width is :mod:`globalfit.physics.widths`.
+g' >~ 1e-5 at m > 0.2 GeV: c tau < 1 micron); the dark photon's and the Z''s widths both come from
+:mod:`globalfit.physics.widths` (hadrons below 2 GeV from the VMD curves of :mod:`globalfit.physics.hadronic`), so
+the two branching fractions of a recast have one source; the vector-meson Breit-Wigner weights that Darkcast puts
+into meson-decay production (a few per cent below 0.55 GeV) are neglected.
 """
 
 from __future__ import annotations
@@ -26,73 +31,104 @@ from __future__ import annotations
 import numpy as np
 
 from globalfit.physics.charges import ChargeAssignment
-from globalfit.physics.constants import ALPHA_EM, LEPTON_MASSES
-from globalfit.physics.widths import branching_fractions, fermion_width
-
-#: Electromagnetic coupling e = sqrt(4 pi alpha) at Q = 0.
-E_EM = float(np.sqrt(4 * np.pi * ALPHA_EM))
+from globalfit.physics.constants import LEPTON_MASSES
+from globalfit.physics.hadronic import E_EM, meson_ratio
+from globalfit.physics.widths import (HEAVY_QUARKS, branching_fractions, fermion_width, fractions_of,
+                                      vector_partial_widths)
 
 QUARK_QED = {"u": 2 / 3, "d": -1 / 3, "s": -1 / 3, "c": 2 / 3, "b": -1 / 3}
 
-# Vector mesons (PDG): mass, total width, e+e- width [GeV]; hadronic branching ~ 1 - B_ll.
-_VECTORS = {
-    "rho": (0.77526, 0.1491, 7.04e-6),
-    "omega": (0.78266, 0.00868, 0.60e-6),
-    "phi": (1.019461, 0.004249, 1.27e-6),
-}
+#: eta-eta' mixing angle theta_P [deg] of the one-angle octet-singlet scheme: sin(theta_P) = -1/3, for which
+#: eta = (u ubar + d dbar - s sbar)/sqrt3, the eta of Darkcast (arXiv:1801.04847 appendix A) and close to the
+#: theta_P ~ -20 deg of the two-photon widths (F.J. Gilman, R. Kauffman, PRD 36 (1987) 2761). Phenomenological
+#: fits span about -10 to -24 deg (PDG review "Quark model": theta_lin ~ -24.5 deg, theta_quad ~ -11.3 deg).
+THETA_P_DEG = float(np.degrees(np.arcsin(-1.0 / 3.0)))
+
+_ETA_8 = np.array([1.0, 1.0, -2.0]) / np.sqrt(6.0)
+_ETA_1 = np.array([1.0, 1.0, 1.0]) / np.sqrt(3.0)
+
+
+def dark_photon_couplings() -> dict[str, float]:
+    """x_f = e Q_f of a dark photon (per unit eps) for quarks u..t and charged leptons; neutrinos uncharged."""
+    out = {q: E_EM * qq for q, qq in QUARK_QED.items()}
+    out["t"] = E_EM * 2 / 3
+    out.update({f: -E_EM for f in LEPTON_MASSES})
+    return out
 
 
 def r_hadrons(m: np.ndarray) -> np.ndarray:
-    """R(m) = sigma(e+e- -> hadrons)/sigma(e+e- -> mu+ mu-) (massless muons), approximate.
+    """R(m) = sigma(e+e- -> hadrons)/sigma_pt(e+e- -> mu mu) (point-like muons), as the widths module carries it.
 
-    Below 1.1 GeV the rho, omega and phi Breit-Wigners, sigma_V = 12 pi Gamma_ee Gamma_had / ((s - M^2)^2 + M^2 Gamma^2),
-    with hadronic thresholds 2 m_pi (rho), 3 m_pi (omega), 2 m_K (phi); above, the parton-model value
-    N_c sum Q_q^2 = 2 (u, d, s), 10/3 above 3.7 GeV (charm), 11/3 above 10.5 GeV (bottom). Accurate to tens of per
-    cent between 1 and 2 GeV, which only matters for LHCb masses there.
+    The dark photon's hadronic width (light hadrons from the VMD curves below 2 GeV, blended over 1.8-2.0 GeV into
+    partonic u, d, s; partonic c, b, t from 2 m_q; :mod:`globalfit.physics.widths`) over its massless mu mu width
+    e^2 m/(12 pi). Above 2 GeV this is the parton model without the alpha_s/pi correction, about 5-10 % below the
+    measured R between the resonances.
     """
     m = np.asarray(m, dtype=float)
-    s = m**2
-    sigma_mumu = 4 * np.pi * ALPHA_EM**2 / (3 * s)
-    thr = {"rho": 0.2792, "omega": 0.4141, "phi": 0.9874}
-    r = np.zeros_like(m)
-    for name, (mv, gv, gee) in _VECTORS.items():
-        bw = 12 * np.pi * gee * gv / ((s - mv**2) ** 2 + mv**2 * gv**2)
-        r += np.where(m > thr[name], bw / sigma_mumu, 0.0)
-    cont = np.where(m > 10.5, 11 / 3, np.where(m > 3.7, 10 / 3, 2.0))
-    return np.where(m > 1.1, cont, r)
+    pw = vector_partial_widths(dark_photon_couplings(), 1.0, m)
+    had = pw["hadrons"] + sum(pw[q] for q in HEAVY_QUARKS)
+    return had / fermion_width(m, E_EM, 0.0, 1.0)
 
 
 def dark_photon_br_mumu(m: np.ndarray) -> np.ndarray:
-    """BR(A' -> mu+ mu-) of a dark photon (couplings e Q_f): leptons from eq. 1.7 of paper 002, hadrons from R(m)."""
+    """BR(A' -> mu+ mu-) of a dark photon (couplings e Q_f), from the same widths as every Z'
+    (:func:`globalfit.physics.widths.vector_partial_widths`)."""
     m = np.asarray(m, dtype=float)
-    widths = {f: fermion_width(m, E_EM, mf, 1.0) for f, mf in LEPTON_MASSES.items()}
-    had = r_hadrons(m) * fermion_width(m, E_EM, 0.0, 1.0)
-    total = sum(widths.values()) + had
-    return widths["mu"] / total
+    return np.asarray(fractions_of(vector_partial_widths(dark_photon_couplings(), 1.0, m), m)["mu"])
 
 
-def production_ratio(charges: ChargeAssignment, fractions: dict[str, np.ndarray]) -> np.ndarray:
+def eta_flavour(theta_p_deg: float = THETA_P_DEG) -> np.ndarray:
+    """Diagonal of the physical eta's flavour matrix, cos(theta_P) eta_8 - sin(theta_P) eta_1 (unit norm)."""
+    th = np.radians(theta_p_deg)
+    return np.cos(th) * _ETA_8 - np.sin(th) * _ETA_1
+
+
+def eta_gamma_ratio(x: tuple[float, float, float], theta_p_deg: float = THETA_P_DEG) -> float:
+    """Production ratio of eta -> gamma X to eta -> gamma A': (tr(T_eta Q x)/(e tr(T_eta Q^2)))^2.
+
+    The anomaly vertex eta gamma X has the flavour factor tr(T_eta {Q, x})/2 = tr(T_eta Q x) for diagonal charges;
+    octet and singlet decay constants are taken equal (f_8 = f_1), so the mixing enters only through T_eta. For
+    generation-universal x_q the singlet drops out of the numerator (tr Q = 0) but not of the denominator:
+    ratio = (3 x_q cos(theta_P) / (e (cos(theta_P) - 2 sqrt2 sin(theta_P))))^2, i.e. (3 x_q/e)^2 at theta_P = 0
+    (pure octet) and (1.5 x_q/e)^2 at the default theta_P = -19.47 deg.
+
+    Parameters
+    ----------
+    x
+        Quark couplings (x_u, x_d, x_s) per unit global coupling.
+    theta_p_deg
+        Mixing angle theta_P [deg].
+    """
+    t = eta_flavour(theta_p_deg)
+    q = np.array([QUARK_QED["u"], QUARK_QED["d"], QUARK_QED["s"]])
+    return float((np.dot(t * q, x) / (E_EM * np.dot(t * q, q))) ** 2)
+
+
+def production_ratio(charges: ChargeAssignment, fractions: dict[str, np.ndarray],
+                     theta_p_deg: float = THETA_P_DEG) -> np.ndarray:
     """sum_i f_i r_i: production of the new Z' (unit g') relative to a dark photon (unit eps), see module docstring.
 
     Parameters
     ----------
     charges
-        U(1)' charges (quark charge universal).
+        U(1)' charges.
     fractions
         Dark-photon production fractions by mechanism (keys as in the LHCb production model: rho0, eta_gamma,
         omega_pi0, omega, phi, d_d, u_u, s_s, c_c, b_b), arrays on a common mass grid.
+    theta_p_deg
+        eta-eta' mixing angle theta_P [deg] for eta -> gamma X (:func:`eta_gamma_ratio`; 0 is the pure octet).
     """
-    xq = float(charges.q)
-    isovector = 0.0  # x_u - x_d vanishes for generation- and flavour-universal quark charges
+    xq = {q: float(charges.fermion(q)) for q in QUARK_QED}
+    x_uds = (xq["u"], xq["d"], xq["s"])
     ratios = {
-        "rho0": (isovector / (E_EM * (QUARK_QED["u"] - QUARK_QED["d"]))) ** 2,
-        "omega_pi0": (isovector / (E_EM * (QUARK_QED["u"] - QUARK_QED["d"]))) ** 2,
-        "omega": (2 * xq / (E_EM * (QUARK_QED["u"] + QUARK_QED["d"]))) ** 2,
-        "phi": (xq / (E_EM * QUARK_QED["s"])) ** 2,
-        "eta_gamma": (3 * xq / E_EM) ** 2,
+        "rho0": meson_ratio("rho0", x_uds) ** 2,
+        "omega_pi0": meson_ratio("rho0", x_uds) ** 2,  # omega -> pi0 X goes through the isovector (rho-like) part
+        "omega": meson_ratio("omega", x_uds) ** 2,
+        "phi": meson_ratio("phi", x_uds) ** 2,
+        "eta_gamma": eta_gamma_ratio(x_uds, theta_p_deg),
     }
     for q, qq in QUARK_QED.items():
-        ratios[f"{q}_{q}"] = (xq / (E_EM * qq)) ** 2
+        ratios[f"{q}_{q}"] = (xq[q] / (E_EM * qq)) ** 2
     total = 0.0
     for k, f in fractions.items():
         total = total + np.asarray(f) * ratios[k]
