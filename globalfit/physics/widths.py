@@ -27,7 +27,7 @@ import numpy as np
 
 from globalfit.physics.charges import ChargeAssignment
 from globalfit.physics.constants import LEPTON_MASSES, M_PI_CHARGED, M_PI0, QUARK_MASSES
-from globalfit.tensor import math_of
+from globalfit.tensor import math_of, sqrt_positive, step_above
 
 M_K_CHARGED = 0.493677  # PDG [GeV]
 
@@ -62,9 +62,9 @@ def fermion_width(mass: Any, coupling: Any, m_f: float, n_f: float) -> Any:
     -------
     Width [GeV]; zero below threshold 2 m_f.
     """
-    m = math_of(mass, coupling)
     r = 4.0 * m_f**2 / mass**2
-    beta = m.sqrt(m.maximum(1.0 - r, 0.0))
+    # sqrt_positive, not sqrt(maximum(1 - r, 0)): below threshold the latter has a NaN gradient (0 * inf)
+    beta = sqrt_positive(1.0 - r)
     return n_f * coupling**2 / (12.0 * np.pi * mass) * (mass**2 + 2.0 * m_f**2) * beta
 
 
@@ -80,14 +80,13 @@ def partial_widths(charges: ChargeAssignment, gprime: Any, mass: Any) -> dict[st
     mass
         Z' mass [GeV].
     """
-    m = math_of(gprime, mass)
     out: dict[str, Any] = {}
     for f in QUARKS:
         w = fermion_width(mass, gprime * float(charges.q), QUARK_MASSES[f], 3.0)
         if f in HADRONIC_THRESHOLDS:
-            w = m.switch(mass > HADRONIC_THRESHOLDS[f], w, 0.0) if m is not np else np.where(
-                np.asarray(mass) > HADRONIC_THRESHOLDS[f], w, 0.0
-            )
+            # a 0/1 factor of the mass alone: works when the mass is a fixed float and g' a tensor (a where on the
+            # Python bool ``mass > threshold`` does not), and w is finite on both sides, so the gradient is too
+            w = w * step_above(mass, HADRONIC_THRESHOLDS[f])
         out[f] = w
     for f in CHARGED_LEPTONS:
         out[f] = fermion_width(mass, gprime * float(charges.lepton(f)), LEPTON_MASSES[f], 1.0)
