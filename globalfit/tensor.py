@@ -100,3 +100,56 @@ def hat_weights(x: Any, nodes: np.ndarray) -> list[Any]:
         right = nodes[j + 1] if j + 1 < len(nodes) else nj + 1.0
         out.append(m.maximum(0.0, m.minimum((xc - left) / (nj - left), (right - xc) / (right - nj))))
     return out
+
+
+#: Relative tolerance of :func:`inside_range` at the edges of a tabulated range: a mass that went through floating
+#: point (10**log10(250) = 250.00000000000003) is still at the edge, not outside.
+EDGE_RTOL = 1e-9
+
+
+def inside_range(x: Any, lower: float, upper: float, rtol: float = EDGE_RTOL) -> Any:
+    """1.0 where ``lower <= x <= upper`` (inclusive, with relative tolerance ``rtol`` at both edges), else 0.0.
+
+    Returns a Python/numpy float for float inputs and a float64 tensor for PyTensor inputs, so that it can multiply a
+    tensor whatever the type of ``x`` (a bare Python ``bool`` cannot: PyTensor refuses to cast it). Its gradient is
+    zero everywhere.
+    """
+    lo, hi = lower * (1.0 - rtol), upper * (1.0 + rtol)
+    if not is_tensor(x):
+        return np.asarray((np.asarray(x) >= lo) & (np.asarray(x) <= hi), dtype=float)[()]
+    import pytensor.tensor as pt
+
+    return pt.cast(pt.and_(pt.ge(x, lo), pt.le(x, hi)), "float64")
+
+
+def sqrt_positive(x: Any) -> Any:
+    """sqrt(max(x, 0)) with a finite gradient everywhere, also for x <= 0 (gradient 0 there).
+
+    ``sqrt(maximum(x, 0))`` has gradient 0 * inf = NaN for x < 0 (the untaken branch of a where/clip still enters the
+    chain rule); the double-where trick feeds sqrt a safe argument (1) where x <= 0 and then discards it.
+    """
+    m = math_of(x)
+    positive = x > 0.0
+    if m is np:
+        return np.where(positive, np.sqrt(np.where(positive, x, 1.0)), 0.0)[()]
+    return m.switch(positive, m.sqrt(m.switch(positive, x, 1.0)), 0.0)
+
+
+def smoothstep(x: Any, x0: float, x1: float) -> Any:
+    """C2 switch from 0 (x <= x0) to 1 (x >= x1): the quintic 6t^5 - 15t^4 + 10t^3 of t = (x - x0)/(x1 - x0).
+
+    Finite value and gradient everywhere (the clip's untaken branch is a constant), on floats and tensors.
+    """
+    m = math_of(x)
+    t = m.clip((x - x0) / (x1 - x0), 0.0, 1.0)
+    return t**3 * (10.0 - 15.0 * t + 6.0 * t**2)
+
+
+def step_above(x: Any, threshold: float) -> Any:
+    """1.0 where ``x > threshold``, else 0.0: a float for float ``x``, a float64 tensor for PyTensor ``x`` (so that it can
+    multiply a tensor whichever of the two ``x`` is)."""
+    if not is_tensor(x):
+        return np.asarray(np.asarray(x) > threshold, dtype=float)[()]
+    import pytensor.tensor as pt
+
+    return pt.cast(pt.gt(x, threshold), "float64")

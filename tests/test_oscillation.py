@@ -120,13 +120,19 @@ def test_single_intervals_case_structure():
         make("oscillation_esteban2018_single", "B-L+Lmu-Ltau")
 
 
-def test_case_B_single_equals_shifted_ee_bound():
+@pytest.mark.parametrize("matter_potential", [False, True])
+def test_case_B_single_equals_shifted_ee_bound(matter_potential):
     """Case B with the single ranges (paper 002 sec. 2): after the shift, eps_ee -> -eps^u_mumu = +g'^2 (1/3)(3/2)/(sqrt2
     G_F M^2) > 0, compared with the eps_ee range [-1.192, -0.802] U [-0.020, 0.456]: allowed up to 0.456, excluded
-    beyond (the LMA-D piece is on the negative side, out of reach for this sign)."""
-    comp = make("oscillation_esteban2018_single", "B")
+    beyond (the LMA-D piece is on the negative side, out of reach for this sign). That is paper 002's comparison
+    (``matter_potential: false``). With the full matter potential (default) the d quarks count too: eps^u = eps^d gives
+    the potential (3 + 3 Y_n) eps^u, i.e. the equivalent pure-u eps is 3 (1 + Y_n)/(2 + Y_n) = 2.0167 times eps^u
+    (Y_n = 1.051), so the same range is reached at eps^u = 0.456/2.0167 = 0.226 (hand arithmetic)."""
+    comp = make("oscillation_esteban2018_single", "B", matter_potential=matter_potential)
     spec = comp.theory
     unit = 0.5 / (np.sqrt(2) * G_F)  # shifted eps_ee per g'^2/M^2
+    if matter_potential:
+        unit *= 3 * (1 + 1.051) / (2 + 1.051)
     for eps, allowed in ((0.01, True), (0.44, True), (0.47, False), (1.0, False)):
         g = np.sqrt(eps / unit)
         assert (comp.chi2(spec.point({"gprime": g, "mass_GeV": 1.0})) < 4.0) == allowed

@@ -34,7 +34,7 @@ from globalfit.components.base import Component, CountingRegion, NuisancePrior, 
 from globalfit.errors import DataError
 from globalfit.physics.charges import FLAVOURS
 from globalfit.physics.theory import NEUTRINOS, QUARKS, Requirement, coupling_requirement
-from globalfit.tensor import HermiteRows, hat_weights, interp, math_of
+from globalfit.tensor import HermiteRows, hat_weights, inside_range, interp, math_of
 from globalfit.util import log_once
 
 
@@ -165,7 +165,7 @@ class MonoXInclusive(Component):
 
     def signal_tails(self, theory) -> Any:
         """Expected signal events above each threshold (nominal: no theory-uncertainty nuisance)."""
-        inside = (theory.mass >= self.masses[0]) * (theory.mass <= self.masses[-1])
+        inside = inside_range(theory.mass, self.masses[0], self.masses[-1])
         f_pure, f_inter = self.coupling_factors(theory)
         pure, inter = self._unit_tails(theory)
         rate = f_pure * pure + f_inter * inter if self.has_interference else f_pure * pure
@@ -241,8 +241,10 @@ class ResonanceLimit(Component):
         self.sig_log_sigma = np.log(sig["sigma_pb_unit_coupling"].to_numpy(float))
         # fiducial limits need the acceptance; limits on total sigma x B do not
         self.sig_acc = sig["acceptance_ll"].to_numpy(float) if fiducial else np.ones(len(sig))
-        self.lo = max(self.masses[0], float(np.exp(self.sig_log_m[0])))
-        self.hi = min(self.masses[-1], float(np.exp(self.sig_log_m[-1])))
+        # the tabulated masses themselves, not exp(log(M)), so that the range is inclusive at exactly its edges
+        sig_masses = sig["mass_GeV"].to_numpy(float)
+        self.lo = max(float(self.masses[0]), float(sig_masses.min()))
+        self.hi = min(float(self.masses[-1]), float(sig_masses.max()))
         if self.is_sensitive()[0]:
             log_once(f"{entry.id}: {self.channel} limit ({limit_file}) applies for {self.lo:g} < M_Z' < {self.hi:g} GeV "
                      "(zero contribution outside)")
@@ -269,7 +271,7 @@ class ResonanceLimit(Component):
         return sum(w[j] * m.exp(interp(lm, np.log(self.masses), self.log_limit_fb[:, j])) for j in range(len(self.widths)))
 
     def chi2(self, theory) -> Any:
-        inside = (theory.mass >= self.lo) * (theory.mass <= self.hi)
+        inside = inside_range(theory.mass, self.lo, self.hi)
         return inside * self.q_cl * (self.predicted_fb(theory) / self.limit_fb(theory)) ** 2
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:

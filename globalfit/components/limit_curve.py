@@ -22,7 +22,7 @@ from globalfit.components.base import Component, register
 from globalfit.errors import DataError
 from globalfit.physics import darkphoton
 from globalfit.physics.theory import Requirement, coupling_requirement
-from globalfit.tensor import interp, math_of
+from globalfit.tensor import inside_range, interp, math_of
 from globalfit.util import log_once
 
 PRODUCTION_COLUMNS = ("rho0", "eta_gamma", "omega_pi0", "omega", "phi", "d_d", "u_u", "s_s", "c_c", "b_b")
@@ -75,7 +75,7 @@ class RecastLimit(Component):
     def chi2(self, theory) -> Any:
         m = math_of(theory.gprime, theory.mass)
         inv_g2 = m.exp(interp(m.log(theory.mass), self._log_m, self._log_inv_g2))
-        inside = (theory.mass >= self.mass_range[0]) * (theory.mass <= self.mass_range[1])
+        inside = inside_range(theory.mass, *self.mass_range)
         return inside * self.q_cl * theory.gprime**2 * inv_g2
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:

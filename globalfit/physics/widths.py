@@ -40,7 +40,7 @@ import numpy as np
 from globalfit.physics.charges import ChargeAssignment
 from globalfit.physics.constants import LEPTON_MASSES, QUARK_MASSES
 from globalfit.physics.hadronic import r_vmd
-from globalfit.tensor import math_of
+from globalfit.tensor import math_of, sqrt_positive
 
 LIGHT_QUARKS = ("u", "d", "s")
 HEAVY_QUARKS = ("c", "b", "t")
@@ -72,11 +72,9 @@ def fermion_width(mass: Any, coupling: Any, m_f: float, n_f: float) -> Any:
     -------
     Width [GeV]; exactly zero below threshold 2 m_f (with a zero, not NaN, gradient there).
     """
-    m = math_of(mass, coupling)
-    beta2 = 1.0 - 4.0 * m_f**2 / mass**2
-    open_ = beta2 > 0.0
-    # the inner where keeps sqrt away from 0 and negative values, so the gradient below threshold is 0, not NaN
-    beta = m.where(open_, m.sqrt(m.where(open_, beta2, 1.0)), 0.0)
+    r = 4.0 * m_f**2 / mass**2
+    # sqrt_positive, not sqrt(maximum(1 - r, 0)): below threshold the latter has a NaN gradient (0 * inf)
+    beta = sqrt_positive(1.0 - r)
     return n_f * coupling**2 / (12.0 * np.pi * mass) * (mass**2 + 2.0 * m_f**2) * beta
 
 
