@@ -195,10 +195,6 @@ class DatasetEntry:
 
         return pd.read_csv(self.path(name), comment="#")
 
-    def read_yaml(self, name: str) -> Any:
-        """Read a listed YAML data file (through the hardened loader: no alias bombs, duplicate keys, ...)."""
-        return load_yaml(self.path(name), "dataset file", error=DataError)
-
     def checksums(self) -> dict[str, str]:
         """The sha256 of each data file and of ``spec.yaml``, for the resolved config of a run."""
         out = dict(self.spec.get("files") or {})

@@ -59,11 +59,6 @@ def union_chi2(x: Any, pieces: Sequence[tuple[float, float]]) -> Any:
     return base - SOFTMIN_T * m.log(s)
 
 
-def limit_chi2(value: Any, bound: Any, q_cl: float) -> Any:
-    """``q_CL (value/bound)^2``: a one-sided upper limit turned into a chi^2 (paper 002 sec. 5)."""
-    return q_cl * (value / bound) ** 2
-
-
 def poisson_half_deviance(lam: Any, n: np.ndarray, active: np.ndarray | None = None) -> Any:
     """Half the Poisson deviance, sum_i [lam_i - n_i + n_i log(n_i/lam_i)] (= -log L up to a constant, 0 when
     lam = n), over the bins where ``active`` is 1 (default: all). Inactive bins must have lam = n = 0 and are
