@@ -123,12 +123,20 @@ class Fit:
 
         return [pt.dscalar(p.sampling_name) for p in self.free]
 
-    def _graph(self):
+    def _graph(self, physical_inputs: bool = False):
+        """Scalars of the free parameters and the graphs of the terms and pulls. With ``physical_inputs`` the scalars
+        are the physical values themselves (no 10**x of a log10 for log-uniform parameters), so a mass given by a
+        user or a scan reaches the components exactly, never round-tripped through log10."""
         import pytensor.tensor as pt
 
         xs = self._scalars()
-        values = self.physical_values({p.name: x for p, x in zip(self.free, xs)})
+        if physical_inputs:
+            given = {p.name: x for p, x in zip(self.free, xs)}
+            values = {p.name: given[p.name] if p.free else p.fixed_value for p in self.parameters}
+        else:
+            values = self.physical_values({p.name: x for p, x in zip(self.free, xs)})
         terms = [pt.as_tensor_variable(t).astype("float64") for t in self.terms(values)]
+        # pulls are those of normal priors, whose sampling space is the physical one, so they read xs either way
         pull = pt.sum(pt.stack([pt.as_tensor_variable(p.log_penalty(x)) for p, x in zip(self.free, xs)]))
         return xs, terms, pull
 
@@ -155,17 +163,18 @@ class Fit:
         """Compiled numpy functions of the sampling-space vector.
 
         ``terms``: x -> array of per-component log-likelihoods; ``total``: x -> (sum of terms + nuisance pulls,
-        gradient) for optimisers.
+        gradient) for optimisers; ``terms_physical``: the terms as a function of the *physical* values of the free
+        parameters (in the order of :attr:`free`), for scans and point evaluations at user-given masses.
         """
         if what in self._compiled:
             return self._compiled[what]
         import pytensor
         import pytensor.tensor as pt
 
-        xs, terms, pull = self._graph()
+        xs, terms, pull = self._graph(physical_inputs=(what == "terms_physical"))
         vec = pt.dvector("x")
         givens = {x: vec[i] for i, x in enumerate(xs)}
-        if what == "terms":
+        if what in ("terms", "terms_physical"):
             fn = pytensor.function([vec], pt.stack(terms), givens=givens, on_unused_input="ignore")
         elif what == "total":
             total = pt.sum(pt.stack(terms)) + pull

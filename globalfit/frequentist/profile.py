@@ -39,7 +39,9 @@ def profile_chi2(fit, values: dict[str, float], components: list[int] | None = N
     """
     from scipy.optimize import minimize
 
-    terms = fit.compiled("terms")
+    # physical inputs: the masses and couplings of a scan reach the components exactly (no log10 round trip, which
+    # could move a mass at the edge of a table, 250 GeV, to 250.00000000000003)
+    terms = fit.compiled("terms_physical")
     comps = list(range(len(fit.components))) if components is None else list(components)
     ids = {fit.components[j].id for j in comps}
     x = np.zeros(len(fit.free))
@@ -47,9 +49,10 @@ def profile_chi2(fit, values: dict[str, float], components: list[int] | None = N
     for i, p in enumerate(fit.free):
         owner, _ = split_name(p.name)
         if p.name in values:
-            x[i] = p.to_sampling(values[p.name])
+            x[i] = values[p.name]
         elif owner is not None:
-            x[i] = p.initial()
+            # nuisances have normal priors: their sampling space is the physical one
+            x[i] = p.to_physical(p.initial())
             if owner in ids:
                 nuis.append(i)
         else:
@@ -66,7 +69,11 @@ def profile_chi2(fit, values: dict[str, float], components: list[int] | None = N
         return chi2(np.array([]))
     # stay a hair inside the bounds: a normalisation nuisance at its lower bound -1 switches a rate off, and a
     # finite-difference step there would see log(0) in a Poisson term
-    bounds = [(lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo)) for lo, hi in (fit.free[i].sampling_bounds() for i in nuis)]
+    bounds = []
+    for i in nuis:
+        lo, hi = fit.free[i].sampling_bounds()
+        lo, hi = lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo)
+        bounds.append((float(fit.free[i].to_physical(lo)), float(fit.free[i].to_physical(hi))))
     res = minimize(chi2, x[nuis], method="L-BFGS-B", bounds=bounds)
     return float(res.fun)
 
