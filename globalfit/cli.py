@@ -163,7 +163,13 @@ def cmd_map(args: argparse.Namespace) -> int:
         table_path = source / "limits.csv" if source.is_dir() else source
         if not table_path.is_file():
             raise ConfigError(f"{table_path} not found: give a run config or a folder written by `globalfit limits`")
-        result = dominance.from_table(pd.read_csv(table_path))
+        import yaml
+
+        from globalfit.plots.style import model_title
+
+        cfg_path = table_path.parent / "config.yaml"
+        title = model_title(yaml.safe_load(cfg_path.read_text())) if cfg_path.is_file() else ""
+        result = dominance.from_table(pd.read_csv(table_path), title)
         out = Path(args.out) if args.out else (table_path.parent / "map")
     else:
         cfg = _checked_config(args)

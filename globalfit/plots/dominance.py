@@ -28,14 +28,21 @@ def plot_map(limits, dominant, path: Path, *, title: str = "", coupling_name: st
     for c in comps:
         g = limits[limits["component"] == c].sort_values("mass_GeV")
         m, u = g["mass_GeV"].to_numpy(), g["upper"].to_numpy(dtype=float)
-        ax.fill_between(m, u, top, where=np.isfinite(u), color=colours[c], alpha=0.18, lw=0)
-        ax.plot(m, u, color=colours[c], lw=1.2, label=c)
+        ax.fill_between(m, u, top, where=np.isfinite(u), color=colours[c], alpha=0.12, lw=0)
+        ax.plot(m, u, ".-", color=colours[c], lw=1.2, ms=3, label=c)  # dots: an isolated mass still shows
     led = dominant[dominant["dataset"] != ""]
     for c in comps:
         d = led[led["dataset"] == c]
         if len(d):
             ax.plot(d["mass_GeV"], d["upper"], "o", color=colours[c], ms=6, mec="k", mew=0.8)
-    # the envelope: the combined reach of the strongest single dataset at each mass
+    from globalfit.dominance import mass_ranges
+
+    for r in mass_ranges(dominant).itertuples():  # name the leader over each of its mass ranges
+        mid = float(np.sqrt(r.mass_min_GeV * r.mass_max_GeV))
+        y = float(np.interp(np.log(mid), np.log(led["mass_GeV"]), led["upper"]))
+        ax.annotate(r.dataset, (mid, y), xytext=(0, -14), textcoords="offset points", ha="center", fontsize=7,
+                    color=colours[r.dataset], fontweight="bold")
+    # the envelope: the reach of the strongest single dataset at each mass
     ax.plot(led["mass_GeV"], led["upper"], "k--", lw=0.8, label="strongest single dataset (dots: leader)")
     ax.set_xscale("log")
     ax.set_yscale("log")
