@@ -118,14 +118,12 @@ def dominance_map(cfg, charges: str | None = None, masses=None, processes: int |
     """
     import pandas as pd
 
-    from globalfit.errors import ConfigError
     from globalfit.executor import call, default_processes, parallel_map
-    from globalfit.frequentist.scan import _chunks, coupling_range
+    from globalfit.frequentist.scan import _chunks, coupling_range, require_mass_model
     from globalfit.model import Fit
     from globalfit.plots.style import model_title
 
-    if cfg.model.type == "eft":
-        raise ConfigError("a map vs mass needs a Z' mass: use model type u1 or simplified", "model.type")
+    require_mass_model(cfg)
     if charges:
         cfg = cfg.with_charges(charges)
     fit = Fit(cfg)

@@ -93,6 +93,14 @@ def width_bound_rows(fit, masses) -> list[dict]:
              "upper": float(simplified_width_bound(float(m), r, n_open_quarks(float(m))))} for m in masses]
 
 
+def require_mass_model(cfg) -> None:
+    """Raise :class:`~globalfit.errors.ConfigError` for model type eft: a scan vs mass needs a Z' mass."""
+    from globalfit.errors import ConfigError
+
+    if cfg.model.type == "eft":
+        raise ConfigError("limits vs mass need a Z' mass: use model type u1 or simplified", "model.type")
+
+
 def no_limit_notes(table) -> list[str]:
     """One line per (dataset, method, reason) listing the masses (GeV) where the limits table has no limit."""
     out = []
@@ -124,14 +132,12 @@ def limits(cfg):
     """
     import pandas as pd
 
-    from globalfit.errors import ConfigError
     from globalfit.executor import call, default_processes, parallel_map
     from globalfit.model import Fit
     from globalfit.output import resolved_config
     from globalfit.results import LimitsResult
 
-    if cfg.model.type == "eft":
-        raise ConfigError("limits vs mass need a Z' mass: use model type u1 or simplified", "model.type")
+    require_mass_model(cfg)
     fit = Fit(cfg)
     crange = coupling_range(cfg, fit)
     masses = [float(m) for m in cfg.limits.mass_grid()]
