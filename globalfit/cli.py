@@ -1,4 +1,7 @@
-"""Command-line interface: ``globalfit list | check | run | limits | compare | evaluate``.
+"""Command-line interface: ``globalfit list | check | run | limits | compare | evaluate | plot | map | describe``.
+
+Common flags on every verb, before or after it: ``-v`` (globalfit's own DEBUG lines), ``-vv`` (DEBUG of every
+library), ``-q`` (warnings only), ``-j N`` (at most N worker processes).
 
 User errors (:class:`~globalfit.errors.GlobalfitError`) are printed to stderr as one or two plain sentences
 and the command exits with code 2, leaving no partial output folder; anything else is a bug and keeps its
@@ -131,6 +134,117 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plot(args: argparse.Namespace) -> int:
+    from globalfit.plots import redraw
+
+    for path in redraw(args.dir, args.format):
+        print(path)
+    return 0
+
+
+def _mass_list(text: str | None) -> list[float] | None:
+    """``"0.01,1,100"`` -> masses in GeV; None when not given."""
+    if not text:
+        return None
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError(f"--masses expects numbers separated by commas (GeV), got {text!r}") from None
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from globalfit import dominance
+    from globalfit.output import check_output
+
+    source = Path(args.run)
+    if source.is_dir() or source.suffix == ".csv":
+        import pandas as pd
+
+        table_path = source / "limits.csv" if source.is_dir() else source
+        if not table_path.is_file():
+            raise ConfigError(f"{table_path} not found: give a run config or a folder written by `globalfit limits`")
+        import yaml
+
+        from globalfit.plots.style import model_title
+
+        cfg_path = table_path.parent / "config.yaml"
+        title = model_title(yaml.safe_load(cfg_path.read_text())) if cfg_path.is_file() else ""
+        result = dominance.from_table(pd.read_csv(table_path), title)
+        out = Path(args.out) if args.out else (table_path.parent / "map")
+    else:
+        cfg = _checked_config(args)
+        result = dominance.dominance_map(cfg, charges=args.charges, masses=_mass_list(args.masses))
+        suffix = f"_map_{args.charges}" if args.charges else "_map"
+        out = Path(args.out) if args.out else Path(cfg.output.dir + suffix.replace("/", "_"))
+    check_output(out, args.force)
+    result.save(out, force=args.force)
+    print(result.text())
+    print(f"map written to {out}")
+    return 0
+
+
+def cmd_describe(args: argparse.Namespace) -> int:
+    from globalfit.describe import describe
+
+    print(describe(args.id))
+    return 0
+
+
+def _common_flags(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    """``-v``/``-vv``, ``-q`` and ``-j N``; on the verbs their defaults are suppressed, so that a flag given before
+    the verb is not reset by the verb's parser."""
+    d = {"default": argparse.SUPPRESS} if suppress else {}
+    parser.add_argument("-v", "--verbose", action="count", help="-v: globalfit debug lines; -vv: every library's",
+                        **(d or {"default": 0}))
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only", **d)
+    parser.add_argument("-j", "--jobs", type=int, metavar="N", help="at most N worker processes", **(d or {"default": None}))
+
+
+_LOG_HANDLER: logging.Handler | None = None
+
+
+def setup_logging(args: argparse.Namespace) -> None:
+    """Log levels from the common flags: globalfit's INFO (progress, notes) by default, its DEBUG with ``-v``, every
+    library's DEBUG with ``-vv``, warnings only with ``-q``; ``-j N`` caps the executor's processes."""
+    import os
+
+    global _LOG_HANDLER
+    verbose, quiet = getattr(args, "verbose", 0) or 0, getattr(args, "quiet", False)
+    root = logging.getLogger()
+    # one handler of ours on the current stderr (replaced on each call, other handlers - pytest's - left alone)
+    if _LOG_HANDLER is not None:
+        root.removeHandler(_LOG_HANDLER)
+    _LOG_HANDLER = logging.StreamHandler(sys.stderr)
+    _LOG_HANDLER.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose else "%(message)s"))
+    root.addHandler(_LOG_HANDLER)
+    root.setLevel(logging.DEBUG if verbose >= 2 else logging.WARNING)
+    # other libraries' INFO chatter (arviz.preview, filelock...) only with -vv
+    logging.getLogger("globalfit").setLevel(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
+    if getattr(args, "jobs", None):
+        if args.jobs < 1:
+            raise ConfigError(f"-j needs a positive number of processes, got {args.jobs}")
+        os.environ["GLOBALFIT_PROCESSES"] = str(args.jobs)
+
+
+def _add_new_verbs(sub) -> None:
+    s = sub.add_parser("plot", help="redraw every plot of a result folder (run, limits, compare)")
+    s.add_argument("dir", help="result folder")
+    s.add_argument("--format", default="png", choices=["png", "pdf"], help="image format (default png)")
+    s.set_defaults(func=cmd_plot)
+
+    s = sub.add_parser("map", help="which dataset sets the strongest limit at each mass (who dominates where)")
+    s.add_argument("run", help="run config (YAML), or a limits folder / limits.csv to map without recomputing")
+    s.add_argument("--charges", help="charge assignment instead of the config's (e.g. A, B-3Ltau)")
+    s.add_argument("--masses", help="masses in GeV separated by commas instead of the config's limits grid")
+    s.add_argument("--out", help="result folder (default: output.dir of the config + '_map')")
+    s.add_argument("--force", action="store_true", help="replace an existing result folder")
+    s.set_defaults(func=cmd_map)
+
+    s = sub.add_parser("describe", help="a dataset's options, nuisances with priors, mass range and citation")
+    s.add_argument("id", help="dataset id (see `globalfit list`)")
+    s.set_defaults(func=cmd_describe)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="globalfit",
@@ -138,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: globalfit check runs/quickstart.yaml && globalfit run runs/quickstart.yaml",
     )
     p.add_argument("--version", action="version", version=f"globalfit {__version__}")
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    _common_flags(p, suppress=False)
     sub = p.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     s = sub.add_parser("list", help="list likelihoods, priors and charge presets")
@@ -172,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run", help="run config (YAML)")
     s.add_argument("--at", required=True, help="parameter values, e.g. gprime=1e-3,mass_GeV=0.1")
     s.set_defaults(func=cmd_evaluate)
+    _add_new_verbs(sub)
+    for verb in sub.choices.values():
+        _common_flags(verb, suppress=True)
     return p
 
 
@@ -179,14 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``globalfit`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s" if args.verbose else "%(message)s",
-        stream=sys.stderr,
-    )
-    # our own progress and notes at INFO; other libraries' INFO chatter (e.g. arviz.preview) only with --verbose
-    logging.getLogger("globalfit").setLevel(logging.DEBUG if args.verbose else logging.INFO)
     try:
+        setup_logging(args)
         return int(args.func(args) or 0)
     except GlobalfitError as exc:
         print(f"globalfit {args.verb}: {exc}", file=sys.stderr)

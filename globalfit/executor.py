@@ -15,8 +15,19 @@ from typing import Any, Callable, Iterable, Sequence
 LOG = logging.getLogger("globalfit.executor")
 
 
+#: Environment variable capping the worker processes (set by the CLI's ``-j N``).
+PROCESSES_ENV = "GLOBALFIT_PROCESSES"
+
+
+def _cap() -> int | None:
+    value = os.environ.get(PROCESSES_ENV, "")
+    return max(1, int(value)) if value.isdigit() else None
+
+
 def default_processes() -> int:
-    """Processes to use by default: the CPUs available to this process."""
+    """Processes to use by default: ``$GLOBALFIT_PROCESSES`` when set, else the CPUs available to this process."""
+    if _cap():
+        return _cap()
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
@@ -47,7 +58,7 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
         with Client(address) as client:
             futures = client.map(fn, items, pure=False)
             return client.gather(futures)
-    processes = processes or default_processes()
+    processes = min(processes or default_processes(), _cap() or 10**6)  # -j N caps even a configured count
     results: list[Any] = [None] * n
     if processes == 1 or n <= 1:
         for i, x in enumerate(items):

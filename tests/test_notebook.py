@@ -21,13 +21,16 @@ def test_quickstart_notebook_executes(tmp_path, monkeypatch):
     raw["limits"] = {"masses_GeV": [0.05, 1.0], "processes": 1}
     cfg = tmp_path / "nb.yaml"
     cfg.write_text(yaml.safe_dump(raw))
-    out = tmp_path / "res"
+    out = tmp_path / "results" / "quickstart"  # where `make run` puts it, relative to the checkout
     assert main(["run", str(cfg), "--out", str(out)]) == 0
-    assert main(["limits", str(cfg), "--out", str(tmp_path / "res_limits")]) == 0
+    assert main(["limits", str(cfg), "--out", str(tmp_path / "results" / "quickstart_limits")]) == 0
     nb = nbformat.read(ROOT / "notebooks" / "quickstart.ipynb", as_version=4)
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), "commit the notebook without outputs"
-    monkeypatch.setenv("GLOBALFIT_RESULTS", str(out))
+    # opened from notebooks/ without GLOBALFIT_RESULTS: the notebook finds results/quickstart in the folder above
+    monkeypatch.delenv("GLOBALFIT_RESULTS", raising=False)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    (tmp_path / "notebooks").mkdir()
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path / "notebooks")}}).execute()
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "quickstart" in text

@@ -38,9 +38,16 @@ class _Scan:
     delta_chi2: float
     coupling_range: tuple[float, float]
     cls_level: float = 0.95
+    #: Size of the whole grid, for the progress lines (0: no progress lines).
+    n_total: int = 0
 
     def __call__(self) -> list[dict]:
-        return [r for m in self.masses for r in scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)]
+        rows = []
+        for m in self.masses:
+            rows += scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)
+            if self.n_total:  # one line per mass (from the worker; a chunk count says little)
+                LOG.info("limits: M = %.4g GeV done (%d masses in all)", m, self.n_total)
+        return rows
 
 
 @dataclass
@@ -86,6 +93,25 @@ def width_bound_rows(fit, masses) -> list[dict]:
              "upper": float(simplified_width_bound(float(m), r, n_open_quarks(float(m))))} for m in masses]
 
 
+def require_mass_model(cfg) -> None:
+    """Raise :class:`~globalfit.errors.ConfigError` for model type eft: a scan vs mass needs a Z' mass."""
+    from globalfit.errors import ConfigError
+
+    if cfg.model.type == "eft":
+        raise ConfigError("limits vs mass need a Z' mass: use model type u1 or simplified", "model.type")
+
+
+def no_limit_notes(table) -> list[str]:
+    """One line per (dataset, method, reason) listing the masses (GeV) where the limits table has no limit."""
+    out = []
+    missing = table[~np.isfinite(table["upper"])]
+    notes = missing["note"].fillna("") if "note" in missing else [""] * len(missing)
+    for (comp, method, note), grp in missing.assign(note=notes).groupby(["component", "method", "note"], sort=False):
+        masses = ", ".join(f"{m:.3g}" for m in sorted(grp["mass_GeV"]))
+        out.append(f"no limit for {comp} ({method}) at {len(grp)} mass(es) [{masses}] GeV: {note or 'no reason given'}")
+    return out
+
+
 def limits(cfg):
     """Upper limits on the coupling vs mass for ``cfg`` (module docstring), in memory.
 
@@ -106,14 +132,12 @@ def limits(cfg):
     """
     import pandas as pd
 
-    from globalfit.errors import ConfigError
     from globalfit.executor import call, default_processes, parallel_map
     from globalfit.model import Fit
     from globalfit.output import resolved_config
     from globalfit.results import LimitsResult
 
-    if cfg.model.type == "eft":
-        raise ConfigError("limits vs mass need a Z' mass: use model type u1 or simplified", "model.type")
+    require_mass_model(cfg)
     fit = Fit(cfg)
     crange = coupling_range(cfg, fit)
     masses = [float(m) for m in cfg.limits.mass_grid()]
@@ -122,7 +146,8 @@ def limits(cfg):
         LOG.warning("mass_GeV is fixed at %g GeV in the run config: limits are computed at that mass only", mass_par.fixed_value)
         masses = [float(mass_par.fixed_value)]
     procs = cfg.limits.processes or default_processes()
-    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level) for chunk in _chunks(masses, procs)]
+    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, len(masses))
+            for chunk in _chunks(masses, procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(masses), len(fit.components), len(jobs))
     rows = [r for chunk in parallel_map(call, jobs, procs, progress="limits (chunks done)") for r in chunk]
     if cfg.model.type == "simplified":
@@ -132,7 +157,7 @@ def limits(cfg):
                          progress="Bayesian limits (chunks done)")
     rows += [r for chunk in bayes for r in chunk]
     table = pd.DataFrame(rows).sort_values(["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
-    for _, r in table[~np.isfinite(table["upper"])].iterrows():
-        LOG.info("no limit at M = %.4g GeV for %s (%s): %s", r["mass_GeV"], r["component"], r["method"], r["note"])
+    for line in no_limit_notes(table):
+        LOG.info("%s", line)
     meta = {"masses_GeV": masses, "coupling_range": crange, "processes": procs}
     return LimitsResult(table, resolved_config(cfg, fit), meta)

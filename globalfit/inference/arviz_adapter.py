@@ -7,6 +7,9 @@ from typing import Mapping
 
 import numpy as np
 
+#: Probability of the credible intervals of summary.csv and of the plots (highest-density intervals).
+INTERVAL_PROB = 0.95
+
 
 def from_draws(posterior: Mapping[str, np.ndarray], log_likelihood: Mapping[str, np.ndarray],
                sample_stats: Mapping[str, np.ndarray] | None = None, attrs: dict | None = None):
@@ -33,7 +36,9 @@ def load(path: Path):
 
 
 def summary(idata, var_names=None, nuts: bool = False):
-    """pandas summary: mean, sd, HDI, and for MCMC R-hat, ESS and MCSE."""
+    """pandas summary: mean, sd, HDI (:data:`INTERVAL_PROB`), and for MCMC R-hat, ESS and MCSE, at full precision
+    (ArviZ rounds to 3 decimals by default, which reads a coupling of 1e-5 as 0.0)."""
     import arviz as az
 
-    return az.summary(idata, var_names=var_names, kind="all" if nuts else "stats", hdi_prob=0.95)
+    return az.summary(idata, var_names=var_names, kind="all" if nuts else "stats", hdi_prob=INTERVAL_PROB,
+                      round_to="none")
