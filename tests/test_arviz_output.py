@@ -149,3 +149,29 @@ def test_repeats_is_validated():
     raw["sampler"]["repeats"] = 0
     with pytest.raises(ConfigError, match="repeats"):
         parse_config(raw)
+
+
+def test_jeffreys_category_only_when_stable():
+    """Kass & Raftery thresholds 1, 2.5, 5 in |ln B|: 3.0 +- 0.2 is moderate throughout; 3.0 +- 0.6 reaches 2.4
+    (weak) and is reported unstable; -0.5 +- 0.4 stays inconclusive across 0."""
+    from globalfit.comparison import stable_jeffreys
+
+    assert stable_jeffreys(3.0, 0.2) == "moderate evidence for"
+    assert stable_jeffreys(3.0, 0.6) == "unstable: weak evidence for .. moderate evidence for"
+    assert stable_jeffreys(-0.5, 0.4) == "inconclusive"
+
+
+def test_compare_keeps_error_model_and_posteriors(tmp_path):
+    """compare.csv gains error_model after the pinned columns; each model's posterior is written."""
+    import pandas as pd
+
+    from globalfit.comparison import bayes_factor_table
+    from globalfit.results import COMPARE_COLUMNS, CompareResult
+
+    t = bayes_factor_table([{"model": m, "log_evidence": z, "log_evidence_err": 0.1, "error_model": "repeats:3"}
+                            for m, z in (("A", -1.0), ("B", -4.0))])
+    post = {"A": {"gprime": np.ones(5)}, "B": {"gprime": np.zeros(5)}}
+    out = CompareResult(t, {"name": "x"}, name="x", posteriors=post).save(tmp_path / "cmp")
+    cols = list(pd.read_csv(out / "compare.csv").columns)
+    assert cols[:4] == COMPARE_COLUMNS[:4] and cols[-1] == "error_model"
+    assert np.load(out / "posteriors" / "B.npz")["gprime"].sum() == 0
