@@ -44,7 +44,7 @@ def test_run_in_memory_writes_nothing_and_save_writes_the_pinned_folder(tmp_path
 
     out = r.save(tmp_path / "saved")
     names = {p.name for p in out.iterdir()}
-    assert names == {"config.yaml", "posterior.nc", "summary.csv", "evidence.json", "plots"}
+    assert names == {"config.yaml", "posterior.nc", "summary.csv", "evidence.json", "plots", "nested_run.npz"}
     assert {"corner.png", "mass_coupling.png"} <= {p.name for p in (out / "plots").iterdir()}
     back = globalfit.load_results(out)
     assert back.evidence == r.evidence
