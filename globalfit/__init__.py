@@ -24,6 +24,8 @@ _LAZY = {
     "RunConfig": "globalfit.config",
     "Catalogue": "globalfit.catalogue",
     "run": "globalfit.inference.run",
+    "likelihood": "globalfit.likelihood",
+    "Likelihood": "globalfit.likelihood",
     "limits": "globalfit.frequentist",
     "compare": "globalfit.comparison",
     "load_results": "globalfit.results",

@@ -245,6 +245,16 @@ def _add_new_verbs(sub) -> None:
     s.set_defaults(func=cmd_describe)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from globalfit.interop.pyhf import export
+
+    cfg = _checked_config(args)
+    out, coupling = export(cfg, args.mass, _out_dir(cfg, args, "_pyhf"), force=args.force)
+    print(f"pyhf workspace at M = {args.mass:g} GeV (signal at {cfg.theory_spec().coupling_name} = {coupling:.6g}, "
+          f"signal strength mu scales it) and patchset written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="globalfit",
@@ -286,6 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run", help="run config (YAML)")
     s.add_argument("--at", required=True, help="parameter values, e.g. gprime=1e-3,mass_GeV=0.1")
     s.set_defaults(func=cmd_evaluate)
+    s = sub.add_parser("export", help="export the counting LHC datasets as a pyhf workspace")
+    s.add_argument("format", choices=["pyhf"], help="export format")
+    s.add_argument("run", help="run config (YAML)")
+    s.add_argument("--mass", type=float, required=True, help="Z' mass of the workspace's signal [GeV]")
+    s.add_argument("--out", help="output folder (default: output.dir of the config + '_pyhf')")
+    s.add_argument("--force", action="store_true", help="replace an existing output folder")
+    s.set_defaults(func=cmd_export)
     _add_new_verbs(sub)
     for verb in sub.choices.values():
         _common_flags(verb, suppress=True)

@@ -1,7 +1,10 @@
 """``globalfit.compare``: evidences of several charge assignments with identical priors and data, Bayes factors.
 
-ln B_i = ln Z_i - ln Z_ref with the first model of ``compare.models`` as reference; its error adds the two nested
-sampling errors in quadrature. Reading on the Jeffreys scale (as revised by Kass & Raftery / Trotta):
+ln B_i = ln Z_i - ln Z_ref with the first model of ``compare.models`` as reference; its error adds the two evidence
+errors in quadrature. Those errors follow the error model of :func:`globalfit.inference.run.nested_evidence`: the
+scatter of ``sampler.repeats`` independent runs, or of simulated runs of one (``jitter+resample``), which
+dynesty's own ``logzerr`` underestimates. The Jeffreys category is reported only when ln B +- its error stays in
+one category; otherwise the column reads ``unstable: <low> .. <high>``. Reading on the Jeffreys scale (as revised by Kass & Raftery / Trotta):
 |ln B| < 1 inconclusive, 1-2.5 weak, 2.5-5 moderate, > 5 strong evidence. Bayes factors depend on the prior
 ranges of the parameters (here the g' and M_Z' ranges of the run config): a wider prior on a parameter the data
 do not constrain lowers the evidence of every model that has it.
@@ -26,6 +29,16 @@ def jeffreys(ln_b: float) -> str:
     return f"{word} evidence {'for' if ln_b > 0 else 'against'}"
 
 
+def stable_jeffreys(ln_b: float, err: float) -> str:
+    """Jeffreys reading of ln B if the whole interval ln B +- err falls in one category, else
+    ``unstable: <reading at ln B - err> .. <reading at ln B + err>``."""
+    lo, hi = jeffreys(ln_b - err), jeffreys(ln_b + err)
+    # the interval may straddle 0 inside "inconclusive" (|ln B| < 1): still one category
+    if lo == hi:
+        return lo
+    return f"unstable: {lo} .. {hi}"
+
+
 @dataclass
 class _EvidenceJob:
     """Picklable job: the nested-sampling evidence of one charge assignment (checkpoint in a temporary folder)."""
@@ -40,11 +53,16 @@ class _EvidenceJob:
 
         cfg = self.cfg.with_charges(self.model)
         fit = Fit(cfg)
-        _, ev = nested_evidence(fit, resolved_config(cfg), print_progress=False)
+        results, ev = nested_evidence(fit, resolved_config(cfg), print_progress=False)
+        from globalfit.inference.nested import equal_weight_draws
+
+        draws = equal_weight_draws(results, cfg.sampler.seed)
         return {"model": self.model, "charges": fit.theory.charges.expression(),
                 "log_evidence": ev["log_evidence"], "log_evidence_err": ev["log_evidence_err"],
+                "error_model": ev["error_model"],
                 "datasets": ", ".join(fit.component_ids),
-                "insensitive": "; ".join([*fit.insensitive, *fit.dropped])}
+                "insensitive": "; ".join([*fit.insensitive, *fit.dropped]),
+                "posterior": {name: draws[:, i] for i, name in enumerate(fit.free_names)}}
 
 
 def _check_models(cfg) -> list[str]:
@@ -73,12 +91,14 @@ def bayes_factor_table(rows: list[dict]):
     ref, ref_err = table["log_evidence"].iloc[0], table["log_evidence_err"].iloc[0]
     table["ln_bayes_factor"] = table["log_evidence"] - ref
     table["ln_bayes_factor_err"] = np.sqrt(table["log_evidence_err"] ** 2 + (ref_err**2) * (np.arange(len(table)) > 0))
-    table["jeffreys"] = [("reference" if i == 0 else jeffreys(b)) for i, b in enumerate(table["ln_bayes_factor"])]
+    table["jeffreys"] = [("reference" if i == 0 else stable_jeffreys(b, e))
+                         for i, (b, e) in enumerate(zip(table["ln_bayes_factor"], table["ln_bayes_factor_err"]))]
     return table
 
 
 def compare(cfg):
-    """Nested sampling for each model of ``compare.models`` (in parallel through the executor), in memory.
+    """Nested sampling for each model of ``compare.models`` (in parallel through the executor), in memory; each
+    model's equal-weight posterior is kept (``CompareResult.posteriors``, written to ``posteriors/<model>.npz``).
 
     Parameters
     ----------
@@ -96,4 +116,5 @@ def compare(cfg):
 
     models = _check_models(cfg)
     rows = parallel_map(call, [_EvidenceJob(cfg, m) for m in models], cfg.limits.processes, progress="compare (models done)")
-    return CompareResult(bayes_factor_table(rows), resolved_config(cfg), name=cfg.name)
+    posteriors = {r["model"]: r.pop("posterior") for r in rows if "posterior" in r}
+    return CompareResult(bayes_factor_table(rows), resolved_config(cfg), name=cfg.name, posteriors=posteriors)

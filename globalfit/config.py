@@ -106,6 +106,10 @@ class SamplerConfig(_Strict):
     sample: Literal["auto", "unif", "rwalk", "slice", "rslice"] = "auto"
     checkpoint_every_s: float = Field(60.0, gt=0)
     maxiter: int | None = Field(None, ge=1)
+    #: independent nested runs (seeds seed, seed + 1, ...) merged into one; their scatter is the ln Z error
+    repeats: int = Field(1, ge=1, le=100)
+    #: worker processes for the sampler's likelihood calls (None: one)
+    processes: int | None = Field(None, ge=1, le=1024)
 
 
 class MassGrid(_Strict):

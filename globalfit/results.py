@@ -5,7 +5,8 @@ Each result holds its tables and metadata in memory and writes its folder only w
 written by ``globalfit run`` opens again as a :class:`RunResult` with :func:`load_results`.
 
 Folder contents (**pinned** names): a run writes ``config.yaml``, ``posterior.nc``, ``summary.csv``,
-``evidence.json`` (nested sampling only) and ``plots/``; limits write ``limits.csv``, ``config.yaml`` and
+``evidence.json`` (nested sampling only) and ``plots/``, plus ``nested_run.npz`` (nested sampling only: the full
+weighted run, :func:`load_nested_run`); limits write ``limits.csv``, ``config.yaml`` and
 ``plots/limits.png``; a comparison writes ``compare.csv``, ``config.yaml``, ``README.md`` and
 ``plots/bayes_factors.png``.
 """
@@ -28,7 +29,14 @@ from globalfit.output import staged_folder, write_yaml
 LIMITS_COLUMNS = ["mass_GeV", "component", "method", "level", "parameter", "upper"]
 #: Columns of compare.csv, in order (the first four are pinned).
 COMPARE_COLUMNS = ["model", "log_evidence", "log_evidence_err", "ln_bayes_factor", "ln_bayes_factor_err", "jeffreys",
-                   "charges", "datasets", "insensitive"]
+                   "charges", "datasets", "insensitive", "error_model"]
+
+#: File of the full nested run in a run folder (numpy .npz: dead points, weights, log L, log X, information).
+NESTED_RUN = "nested_run.npz"
+#: dynesty Results keys saved in :data:`NESTED_RUN` (numeric arrays and scalars; bounds and blobs are not kept).
+NESTED_KEYS = ("samples", "samples_u", "samples_id", "samples_it", "samples_n", "logl", "logwt", "logz", "logzerr",
+               "logvol", "information", "niter", "ncall", "eff", "nlive", "samples_batch", "batch_nlive",
+               "batch_logl_bounds")
 
 COMPARE_NOTE = ("Bayes factors depend on the prior ranges of the run config (g' and M_Z' here): they compare the "
                 "models averaged over those priors, not at their best fits.")
@@ -52,6 +60,8 @@ class RunResult:
         Fit metadata: ``method``, ``runtime_s``, ``free`` (sampling names), ``datasets``, ``dropped``.
     fit
         The :class:`globalfit.model.Fit` that produced it (needed for the plots; None when loaded from disk).
+    nested_run
+        dynesty ``Results`` of the (merged) nested run, or None (NUTS); saved as ``nested_run.npz``.
     path
         Folder the result was loaded from or last saved to, or None.
     """
@@ -63,6 +73,7 @@ class RunResult:
     metadata: dict = field(default_factory=dict)
     fit: Any = field(default=None, repr=False)
     path: Path | None = None
+    nested_run: Any = field(default=None, repr=False)
 
     def save(self, out_dir: Path, *, force: bool = False) -> Path:
         """Write the result folder (see module docstring); refuses an existing folder unless ``force``."""
@@ -75,6 +86,8 @@ class RunResult:
             self.summary.to_csv(tmp / "summary.csv")
             if self.evidence is not None:
                 (tmp / "evidence.json").write_text(json.dumps(self.evidence, indent=2))
+            if self.nested_run is not None:
+                save_nested_run(self.nested_run, tmp / NESTED_RUN)
             if self.fit is not None:
                 from globalfit.plots import write_run_plots
 
@@ -94,11 +107,17 @@ class RunResult:
         import pandas as pd
 
         ll = self.posterior.log_likelihood
-        total = sum(np.asarray(ll[v].values).ravel() for v in ll.data_vars)
+        datasets = self.datasets()
+        total = sum(np.asarray(ll[v].values).ravel() for v in datasets)
         best = int(np.argmax(total))
         rows = [{"dataset": v, "mean": float(np.mean(ll[v].values)), "sd": float(np.std(ll[v].values)),
-                 "at_best_draw": float(np.asarray(ll[v].values).ravel()[best])} for v in ll.data_vars]
+                 "at_best_draw": float(np.asarray(ll[v].values).ravel()[best])} for v in datasets]
         return pd.DataFrame(rows)
+
+    def datasets(self) -> list[str]:
+        """Dataset ids of the ``log_likelihood`` group (one value per draw; not ``total`` nor the per-bin arrays)."""
+        ll = self.posterior.log_likelihood
+        return [v for v in ll.data_vars if v != "total" and ll[v].ndim == 2]
 
     def _sibling(self, suffix: str, name: str) -> Path | None:
         if self.path is None:
@@ -174,6 +193,8 @@ class CompareResult:
     table: Any
     config: dict
     name: str = ""
+    #: equal-weight posterior draws of each model (``{model: {parameter: array}}``), written to ``posteriors/``
+    posteriors: dict = field(default_factory=dict)
 
     def save(self, out_dir: Path, *, force: bool = False) -> Path:
         """Write compare.csv, config.yaml, README.md and plots/bayes_factors.png; refuses an existing folder unless
@@ -182,7 +203,11 @@ class CompareResult:
 
         out_dir = Path(out_dir)
         with staged_folder(out_dir, force=force) as tmp:
-            self.table[COMPARE_COLUMNS].to_csv(tmp / "compare.csv", index=False)
+            self.table.reindex(columns=COMPARE_COLUMNS).to_csv(tmp / "compare.csv", index=False)
+            if self.posteriors:
+                (tmp / "posteriors").mkdir()
+                for model, draws in self.posteriors.items():
+                    np.savez(tmp / "posteriors" / f"{_safe_name(model)}.npz", **draws)
             write_yaml(tmp / "config.yaml", self.config)
             (tmp / "plots").mkdir()
             plot_bayes_factors(self.table, tmp / "plots" / "bayes_factors.png")
@@ -194,6 +219,37 @@ class CompareResult:
         cols = ["model", "ln_bayes_factor", "jeffreys"] if brief else \
             ["model", "log_evidence", "log_evidence_err", "ln_bayes_factor", "jeffreys"]
         return self.table[cols].to_string(index=False)
+
+
+def _safe_name(text: str) -> str:
+    """A file name for a charge assignment (``B-3Lmu`` stays, ``a*b/c`` -> ``a_b_c``)."""
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
+
+
+def save_nested_run(results, path: Path) -> None:
+    """Write a dynesty ``Results`` as an ``.npz`` of its numeric arrays (:data:`NESTED_KEYS`)."""
+    arrays = {k: np.asarray(results[k]) for k in NESTED_KEYS if k in results.keys() and results[k] is not None}
+    np.savez(path, **arrays)
+
+
+def load_nested_run(path: str | Path):
+    """The nested run saved in a run folder (or an ``.npz`` file) as a dynesty ``Results`` object, ready for
+    ``dynesty.plotting`` and ``dynesty.utils.merge_runs``/``jitter_run``.
+
+    Raises
+    ------
+    DataError
+        If there is no saved nested run.
+    """
+    from dynesty.results import Results as DynestyResults
+
+    path = Path(path)
+    f = path / NESTED_RUN if path.is_dir() else path
+    if not f.is_file():
+        raise DataError(f"{path}: no {NESTED_RUN} (only nested-sampling runs save their weighted run).")
+    with np.load(f, allow_pickle=False) as z:
+        items = {k: (z[k].item() if z[k].ndim == 0 else z[k]) for k in z.files}
+    return DynestyResults(items)
 
 
 def load_results(path: str | Path) -> RunResult:
@@ -216,7 +272,8 @@ def load_results(path: str | Path) -> RunResult:
     return RunResult(posterior=arviz_adapter.load(path / "posterior.nc"),
                      summary=pd.read_csv(path / "summary.csv", index_col=0),
                      evidence=json.loads(ev.read_text()) if ev.is_file() else None, config=config,
-                     metadata={k: config[k] for k in ("method", "runtime_s") if k in config}, path=path)
+                     metadata={k: config[k] for k in ("method", "runtime_s") if k in config}, path=path,
+                     nested_run=load_nested_run(path) if (path / NESTED_RUN).is_file() else None)
 
 
 #: Former name of :class:`RunResult` (``globalfit.Results``).

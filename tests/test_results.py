@@ -44,7 +44,7 @@ def test_run_in_memory_writes_nothing_and_save_writes_the_pinned_folder(tmp_path
 
     out = r.save(tmp_path / "saved")
     names = {p.name for p in out.iterdir()}
-    assert names == {"config.yaml", "posterior.nc", "summary.csv", "evidence.json", "plots"}
+    assert names == {"config.yaml", "posterior.nc", "summary.csv", "evidence.json", "plots", "nested_run.npz"}
     assert {"corner.png", "mass_coupling.png"} <= {p.name for p in (out / "plots").iterdir()}
     back = globalfit.load_results(out)
     assert back.evidence == r.evidence
@@ -78,14 +78,16 @@ def test_staged_writer_leaves_nothing_on_failure(tmp_path):
 
 def test_compare_result_save():
     """The Bayes-factor table of evidences (-1, -3.5, -7) +- (0.1, 0.2, 0.1): ln B = (0, -2.5, -6) with errors
-    (0, hypot(0.1, 0.2), hypot(0.1, 0.1)); readings reference / moderate against / strong against (Kass & Raftery)."""
+    (0, hypot(0.1, 0.2), hypot(0.1, 0.1)); readings reference / unstable (-2.5 +- 0.22 straddles the weak/moderate
+    boundary at 2.5) / strong against (Kass & Raftery)."""
     from globalfit.comparison import bayes_factor_table
 
     t = bayes_factor_table([{"model": m, "log_evidence": z, "log_evidence_err": e} for m, z, e in
                             (("A", -1.0, 0.1), ("B", -3.5, 0.2), ("C", -7.0, 0.1))])
     assert list(t["ln_bayes_factor"]) == pytest.approx([0.0, -2.5, -6.0])
     assert list(t["ln_bayes_factor_err"]) == pytest.approx([0.1, np.hypot(0.1, 0.2), np.hypot(0.1, 0.1)])
-    assert list(t["jeffreys"]) == ["reference", "moderate evidence against", "strong evidence against"]
+    assert list(t["jeffreys"]) == ["reference", "unstable: moderate evidence against .. weak evidence against",
+                                   "strong evidence against"]
 
 
 # -- Bayesian cross-check --------------------------------------------------------------------------------------------

@@ -45,4 +45,6 @@ def run_nuts(fit, strict: bool = False) -> tuple[np.ndarray, dict]:
         if strict:
             raise InferenceError(msg + " (--strict).")
         LOG.warning(msg)
-    return draws, {"diverging": div}
+    # PyMC's full set (energy, tree_depth, step_size, lp, ...): az.plot_energy and az.bfmi read them
+    stats = {k: np.asarray(idata.sample_stats[k].values) for k in idata.sample_stats.data_vars}
+    return draws, stats
