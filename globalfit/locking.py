@@ -342,14 +342,19 @@ def interruption_message(verb: str, exc: BaseException, checkpoint: str | Path |
     exc
         The :class:`KeyboardInterrupt` or :class:`Terminated` caught.
     checkpoint
-        The checkpoint file of the run, if the verb writes one: the message says whether it can be resumed.
+        The checkpoint file of the run, or the folder of its sealed finished pieces (``limits``, ``compare``), if the
+        verb writes one: the message says whether it can be resumed.
     """
-    from globalfit.checkpoint import is_sealed
+    from globalfit.checkpoint import SEAL_SUFFIX, is_sealed
 
     what = exc.signal_name if isinstance(exc, Terminated) else "Ctrl-C"
     line = f"globalfit {verb}: interrupted ({what})"
     if checkpoint is None:
         return line + "."
-    if is_sealed(checkpoint):
-        return f"{line}; resume with --resume (checkpoint in {Path(checkpoint).parent})."
+    checkpoint = Path(checkpoint)
+    if checkpoint.is_dir():
+        if any(is_sealed(p.with_name(p.name[: -len(SEAL_SUFFIX)])) for p in checkpoint.glob(f"*{SEAL_SUFFIX}")):
+            return f"{line}; resume with --resume (finished work kept in {checkpoint})."
+    elif is_sealed(checkpoint):
+        return f"{line}; resume with --resume (checkpoint in {checkpoint.parent})."
     return f"{line} before the first checkpoint; nothing can be resumed, run again without --resume."
