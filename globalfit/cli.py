@@ -16,7 +16,7 @@ import math
 import shutil
 import sys
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 from globalfit import __version__
 from globalfit.errors import ConfigError, GlobalfitError
@@ -73,14 +73,14 @@ def _writing(out: Path) -> Iterator[Path]:
         yield out
 
 
-def _partial(args: argparse.Namespace, out: Path, present: bool, what: str) -> Path:
+def _partial(args: argparse.Namespace, out: Path, has_state: Callable[[Path], bool], what: str) -> Path:
     """The resumable state of a verb writing to ``out`` (``<out>.partial/``): refuse to start over it without
     ``--resume`` or ``--force`` (hours of work lost to a forgotten flag), clear it with ``--force``, and remember it
     for the interruption message.
 
     Parameters
     ----------
-    present
+    has_state
         Whether the folder holds something to resume (a checkpoint, finished pieces).
     what
         What it holds, for messages (``"the checkpoint of an interrupted run"``).
@@ -89,6 +89,7 @@ def _partial(args: argparse.Namespace, out: Path, present: bool, what: str) -> P
     from globalfit.output import partial_dir_for
 
     partial = partial_dir_for(out)
+    present = has_state(partial)
     if present and not args.resume:
         if not args.force:
             raise InferenceError(f"{partial} holds {what}; continue it with --resume, or start afresh with --force")
@@ -142,7 +143,11 @@ def _config_errors(path: str) -> tuple[object | None, list[str]]:
         try:
             RunConfig.model_validate(raw)
         except ValidationError as exc:
-            return None, [str(_explain(_OneError(e), raw)) for e in exc.errors()]
+            # one error per key: a union type (a mass list or grid, charges as a name or numbers) fails once per branch
+            first: dict[tuple, dict] = {}
+            for e in exc.errors():
+                first.setdefault(tuple(e["loc"][:2]), e)
+            return None, [str(_explain(_OneError(e), raw)) for e in first.values()]
     return parse_config(raw, str(path)), []
 
 
@@ -163,7 +168,8 @@ def _dataset_errors(cfg) -> list[str]:
 
     cat = Catalogue(allow_shadowing=cfg.allow_shadowing)
     spec = cfg.theory_spec()
-    errors = []
+    errors: list[str] = []
+    seen: set[str] = set()
     for sec in ("likelihoods", "priors"):
         for i, ref in enumerate(getattr(cfg, sec)):
             try:
@@ -178,7 +184,9 @@ def _dataset_errors(cfg) -> list[str]:
                 path = getattr(exc, "path", None)
                 if path and msg.startswith(f"{path}: "):
                     msg = msg[len(path) + 2:]
-                errors.append(str(ConfigError(msg, f"{sec}[{i}]")))
+                if msg not in seen:  # a broken data root fails every lookup alike: say it once
+                    seen.add(msg)
+                    errors.append(str(ConfigError(msg, f"{sec}[{i}]")))
     return errors
 
 
@@ -252,17 +260,26 @@ def _checked_config(args: argparse.Namespace):
     return cfg
 
 
+def _config_and_out(args: argparse.Namespace, suffix: str = ""):
+    """:func:`_checked_config` and the verb's result folder, probed and guarded (``--force``) before the datasets are
+    read, so that a bad output location is refused in bounded time."""
+    from globalfit.config import check_datasets, load_config
+    from globalfit.output import check_output
+
+    cfg = load_config(args.run)
+    out = check_output(_out_dir(cfg, args, suffix), args.force)
+    check_datasets(cfg)
+    return cfg, out
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from globalfit.inference.nested import CHECKPOINT
     from globalfit.inference.run import run
-    from globalfit.output import check_output, partial_dir_for
 
-    cfg = _checked_config(args)
-    out = check_output(_out_dir(cfg, args), args.force)
+    cfg, out = _config_and_out(args)
     with _writing(out):
         # the checkpoint lives next to the result folder so that --resume finds it after an interruption
-        present = (partial_dir_for(out) / CHECKPOINT).exists()
-        partial = _partial(args, out, present, "the checkpoint of an interrupted run")
+        partial = _partial(args, out, lambda p: (p / CHECKPOINT).exists(), "the checkpoint of an interrupted run")
         args.checkpoint = partial / CHECKPOINT
         result = run(cfg, checkpoint_dir=partial, resume=args.resume, strict=args.strict)
         result.save(out, force=args.force)
@@ -273,12 +290,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_limits(args: argparse.Namespace) -> int:
     from globalfit.frequentist import limits
-    from globalfit.output import check_output, partial_dir_for
 
-    cfg = _checked_config(args)
-    out = check_output(_out_dir(cfg, args, "_limits"), args.force)
+    cfg, out = _config_and_out(args, "_limits")
     with _writing(out):
-        partial = _partial(args, out, _store_present(partial_dir_for(out)), "the finished masses of an interrupted scan")
+        partial = _partial(args, out, _store_present, "the finished masses of an interrupted scan")
         limits(cfg, partial_dir=partial, resume=args.resume).save(out, force=args.force)
         shutil.rmtree(partial, ignore_errors=True)
     print(f"limits written to {out}")
@@ -287,14 +302,11 @@ def cmd_limits(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from globalfit.comparison import compare
-    from globalfit.output import check_output, partial_dir_for
     from globalfit.results import COMPARE_NOTE
 
-    cfg = _checked_config(args)
-    out = check_output(_out_dir(cfg, args, "_compare"), args.force)
+    cfg, out = _config_and_out(args, "_compare")
     with _writing(out):
-        partial = _partial(args, out, _store_present(partial_dir_for(out)),
-                           "the finished models of an interrupted comparison")
+        partial = _partial(args, out, _store_present, "the finished models of an interrupted comparison")
         result = compare(cfg, partial_dir=partial, resume=args.resume)
         result.save(out, force=args.force)
         shutil.rmtree(partial, ignore_errors=True)
