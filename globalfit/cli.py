@@ -14,6 +14,7 @@ import contextlib
 import logging
 import math
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -387,8 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from globalfit.locking import interruption_message, terminate_as_interrupt
 
     try:
-        # SIGTERM (kill, a batch system's time limit) gets the same clean ending as Ctrl-C
-        with terminate_as_interrupt():
+        # SIGTERM (kill, a batch system's time limit) gets the same clean ending as Ctrl-C; both go through the handler
+        # so that a sampler can hold them back to a safe point (see globalfit.inference.nested)
+        with terminate_as_interrupt((signal.SIGTERM, signal.SIGINT)):
             return int(args.func(args) or 0)
     except _Errors as exc:
         for message in exc.messages:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from globalfit.errors import CheckpointError
+from globalfit.locking import deferred_termination, raise_pending
 
 LOG = logging.getLogger("globalfit.nested")
 CHECKPOINT = "dynesty.save"
@@ -92,38 +93,65 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
         On resume: no checkpoint, an unsealed, foreign, modified or truncated one, other globalfit or dynesty
         versions, another config.
     """
-    import dynesty
+    from dynesty.utils import print_fn
 
-    from globalfit.checkpoint import checkpoint_meta, restore_sampler, sealing_saves
-    from globalfit.output import write_yaml
+    from globalfit.checkpoint import checkpoint_meta, sealing_saves
 
     s = fit.cfg.sampler
     partial_dir = Path(partial_dir)
     ckpt = partial_dir / CHECKPOINT
     meta = checkpoint_meta(resolved)
-    print_func = None
     if print_progress is None:
         # a terminal gets dynesty's live status line; a log file gets one plain line every PROGRESS_EVERY_S seconds
-        print_progress, print_func = True, (None if sys.stderr.isatty() else _LineProgress())
+        show = print_fn if sys.stderr.isatty() else _LineProgress()
+    else:
+        show = print_fn if print_progress else None
+    # A SIGTERM is held back while dynesty works (the initial live points included) and raised between two iterations
+    # (in the progress callback): inside the likelihood, dynesty's wrapper would print a page of traceback for it. No
+    # save on the way out: dynesty's periodic checkpoint, written between iterations and sealed, is the one to resume
+    # from.
+    with deferred_termination():
+        sampler = _sampler(fit, partial_dir, resolved, meta, resume)
+        with sealing_saves(sampler, meta):
+            sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=True, print_func=_SafePoint(show),
+                               checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
+    return sampler.results
+
+
+def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool):
+    """A new dynesty sampler (its resolved config written next to the checkpoint), or the one restored from the
+    verified checkpoint."""
+    import dynesty
+
+    from globalfit.checkpoint import restore_sampler
+    from globalfit.output import write_yaml
+
+    ckpt = partial_dir / CHECKPOINT
     if resume:
         if not ckpt.is_file():
             raise CheckpointError(f"--resume: no checkpoint in {partial_dir}; run without --resume to start afresh.")
         _check_config_file(partial_dir, resolved)
         sampler = restore_sampler(ckpt, meta)
         LOG.info("resumed nested sampling from %s (iteration %d)", ckpt, sampler.it)
-    else:
-        partial_dir.mkdir(parents=True, exist_ok=True)
-        write_yaml(partial_dir / CONFIG, resolved)
-        sampler = dynesty.NestedSampler(
-            LogLike(fit), PriorTransform(fit), len(fit.free), nlive=s.nlive, bound=s.bound, sample=s.sample,
-            rstate=np.random.default_rng(s.seed),
-        )
-    # An interrupt can arrive in the middle of an iteration, and a sampler saved then cannot be resumed: no save on
-    # the way out. dynesty's periodic checkpoint is written between iterations, and sealed with SIGTERM held back.
-    with sealing_saves(sampler, meta):
-        sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=print_progress, print_func=print_func,
-                           checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
-    return sampler.results
+        return sampler
+    s = fit.cfg.sampler
+    partial_dir.mkdir(parents=True, exist_ok=True)
+    write_yaml(partial_dir / CONFIG, resolved)
+    return dynesty.NestedSampler(LogLike(fit), PriorTransform(fit), len(fit.free), nlive=s.nlive, bound=s.bound,
+                                 sample=s.sample, rstate=np.random.default_rng(s.seed))
+
+
+class _SafePoint:
+    """dynesty ``print_func`` called once per iteration, outside the likelihood: raises a held-back SIGTERM, then shows
+    progress through ``show`` (None: nothing)."""
+
+    def __init__(self, show) -> None:
+        self.show = show
+
+    def __call__(self, *args, **kwargs) -> None:
+        raise_pending()
+        if self.show is not None:
+            self.show(*args, **kwargs)
 
 
 class _LineProgress:
