@@ -20,8 +20,8 @@ from globalfit.components.base import Component
 from globalfit.config import RunConfig
 from globalfit.errors import ConfigError, PhysicsError
 from globalfit.parameters import Normal, Parameter, ParameterSet, split_name
-from globalfit.util import did_you_mean
 from globalfit.physics.theory import TheorySpec
+from globalfit.util import did_you_mean
 
 LOG = logging.getLogger("globalfit.model")
 # PyTensor warns once per process when numpy's BLAS is not linked; our graphs are tiny, so it does not matter.
