@@ -103,7 +103,8 @@ def test_resume_after_kill(toy_root, tmp_path):
     same number of iterations as an uninterrupted run (within 5 %)."""
     from test_resume import WAIT_S, wait_for_file
 
-    cfgp = toy_config(tmp_path, nlive=1500, dlogz=0.01, checkpoint_every_s=0.3)
+    # every checkpoint is pickled and sealed: a few per second of a big sampler would dominate the run on a loaded box
+    cfgp = toy_config(tmp_path, nlive=500, dlogz=0.01, checkpoint_every_s=1.0)
     env = {**os.environ, "GLOBALFIT_DATA_PATH": str(toy_root), "GLOBALFIT_KEY_DIR": str(tmp_path / "keys")}
     out = tmp_path / "toy_out"
     partial = out.with_name(out.name + ".partial")
