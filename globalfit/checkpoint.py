@@ -263,3 +263,87 @@ def sealing_saves(sampler, meta: Mapping[str, Any]) -> Iterator[Any]:
         yield sampler
     finally:
         sampler.__dict__.pop("save", None)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Finished pieces of a long verb
+class FinishedStore:
+    """The finished pieces of a long verb (one mass of a ``limits`` scan, one model of ``compare``), each a sealed
+    JSON file in the verb's partial folder, so that ``--resume`` skips them.
+
+    The files are plain JSON (an open format: nothing is unpickled), sealed like a checkpoint so that a resume also
+    checks the globalfit version and the config digest, and refuses a modified or foreign file. The store is
+    picklable (a folder and the meta), so worker processes write their pieces themselves as they finish.
+
+    Parameters
+    ----------
+    folder
+        The partial folder (``<out>.partial/``), created on the first :meth:`put`.
+    meta
+        :func:`checkpoint_meta` of the run's resolved config.
+    """
+
+    SUFFIX = ".json"
+
+    def __init__(self, folder: str | Path, meta: Mapping[str, Any]):
+        self.folder = Path(folder)
+        self.meta = {str(k): str(v) for k, v in meta.items()}
+
+    def path(self, key: str) -> Path:
+        """File of piece ``key`` (a short name such as ``mass-0003``)."""
+        return self.folder / f"{key}{self.SUFFIX}"
+
+    def put(self, key: str, value: Any) -> Path:
+        """Write piece ``key`` (JSON-able; NaN allowed) atomically and seal it; a SIGTERM waits for the seal."""
+        from globalfit.locking import deferred_termination
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        out = self.path(key)
+        with deferred_termination():
+            fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=self.folder)
+            try:
+                with os.fdopen(fd, "w") as fh:
+                    json.dump(value, fh, default=_builtin)
+                os.replace(tmp, out)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+            seal(out, self.meta)
+        return out
+
+    def keys(self) -> list[str]:
+        """Keys of the pieces present (sealed or not), sorted."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(p.name[: -len(self.SUFFIX)] for p in self.folder.glob(f"*{self.SUFFIX}")
+                      if not p.name.endswith(SEAL_SUFFIX) and not p.name.startswith("."))
+
+    def exists(self) -> bool:
+        """Whether any piece is present (a previous run was interrupted after finishing something)."""
+        return bool(self.keys())
+
+    def load(self) -> dict[str, Any]:
+        """Every piece, verified against its seal and :attr:`meta`.
+
+        Raises
+        ------
+        CheckpointError
+            For a piece without a valid seal, or written by another globalfit version or for another config.
+        """
+        out = {}
+        for key in self.keys():
+            data = verified_bytes(self.path(key), self.meta)
+            try:
+                out[key] = json.loads(data)
+            except ValueError as exc:  # sealed by us, so only a bug could get here; still no traceback
+                raise CheckpointError(f"{self.path(key)} is not valid JSON ({exc})") from None
+        return out
+
+
+def _builtin(x: Any) -> Any:
+    """JSON fallback: numpy scalars (``np.float64`` is a float already; ``np.bool_`` and ``np.int64`` are not)."""
+    item = getattr(x, "item", None)
+    if item is None:
+        raise TypeError(f"{type(x).__name__} is not JSON serialisable")
+    return item()

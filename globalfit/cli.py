@@ -3,41 +3,195 @@
 Common flags on every verb, before or after it: ``-v`` (globalfit's own DEBUG lines), ``-vv`` (DEBUG of every
 library), ``-q`` (warnings only), ``-j N`` (at most N worker processes).
 
-User errors (:class:`~globalfit.errors.GlobalfitError`) are printed to stderr as one or two plain sentences
-and the command exits with code 2, leaving no partial output folder; anything else is a bug and keeps its
-traceback. Heavy libraries are imported only by the verbs that need them.
+User errors (:class:`~globalfit.errors.GlobalfitError`) are printed to stderr as one line each and the command exits
+with code 2, leaving no partial output folder; anything else is a bug and keeps its traceback. Ctrl-C and SIGTERM
+print one line (saying whether there is something to ``--resume``) and exit with 130. The verbs that write a result
+folder probe its location before any work and hold its lock (``<out>.lock``) while they run. Heavy libraries are
+imported only by the verbs that need them.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import math
+import shutil
+import signal
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 from globalfit import __version__
 from globalfit.errors import ConfigError, GlobalfitError
+from globalfit.safe_yaml import clip
+
+
+# ----------------------------------------------------------------------------------------------------
+# helpers of the verbs
+class _Errors(GlobalfitError):
+    """Several user errors found at once (``globalfit check``): printed one line each."""
+
+    def __init__(self, messages: Sequence[str]):
+        self.messages = list(messages)
+        super().__init__("; ".join(self.messages))
 
 
 def _parse_at(text: str) -> dict[str, float]:
-    """``"gprime=1e-3,mass_GeV=0.1"`` -> mapping; a clear ConfigError otherwise."""
+    """``"gprime=1e-3,mass_GeV=0.1"`` -> mapping of finite numbers; a clear ConfigError naming ``--at`` otherwise
+    (names and bounds are checked against the run config by :func:`globalfit.model.evaluate_point`)."""
     out: dict[str, float] = {}
     for part in filter(None, (p.strip() for p in text.split(","))):
         if "=" not in part:
-            raise ConfigError(f"--at expects name=value pairs separated by commas, got {part!r}")
+            raise ConfigError(f"--at expects name=value pairs separated by commas, got {clip(part)}")
         k, v = (s.strip() for s in part.split("=", 1))
+        if k in out:
+            raise ConfigError(f"--at gives {clip(k)} twice")
         try:
             out[k] = float(v)
         except ValueError:
-            raise ConfigError(f"--at value for {k!r} is not a number: {v!r}") from None
+            raise ConfigError(f"--at value for {clip(k)} is not a number: {clip(v)}") from None
+        if not math.isfinite(out[k]):
+            raise ConfigError(f"--at value for {clip(k)} is not a finite number: {clip(v)}")
     if not out:
         raise ConfigError("--at needs at least one name=value pair")
     return out
 
 
 def _out_dir(cfg, args, suffix: str = "") -> Path:
-    return Path(args.out) if args.out else Path(cfg.output.dir + suffix)
+    """The verb's result folder, probed (usable, writable, free space) before any work."""
+    from globalfit.locking import probe_output
+
+    if getattr(args, "out", None) is not None:
+        return probe_output(args.out, key="--out")
+    return probe_output(cfg.output.dir + suffix, key="output.dir")
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[Path]:
+    """Hold the lock of result folder ``out`` for the whole verb; staging folders of killed runs are removed first."""
+    from globalfit.locking import OutputLock, remove_stale_staging
+
+    with OutputLock(out):
+        remove_stale_staging(out)
+        yield out
+
+
+def _partial(args: argparse.Namespace, out: Path, has_state: Callable[[Path], bool], what: str) -> Path:
+    """The resumable state of a verb writing to ``out`` (``<out>.partial/``): refuse to start over it without
+    ``--resume`` or ``--force`` (hours of work lost to a forgotten flag), clear it with ``--force``, and remember it
+    for the interruption message.
+
+    Parameters
+    ----------
+    has_state
+        Whether the folder holds something to resume (a checkpoint, finished pieces).
+    what
+        What it holds, for messages (``"the checkpoint of an interrupted run"``).
+    """
+    from globalfit.errors import InferenceError
+    from globalfit.output import partial_dir_for
+
+    partial = partial_dir_for(out)
+    present = has_state(partial)
+    if present and not args.resume:
+        if not args.force:
+            raise InferenceError(f"{partial} holds {what}; continue it with --resume, or start afresh with --force")
+        shutil.rmtree(partial)
+    if args.resume and not present:
+        raise InferenceError(f"--resume: nothing to resume in {partial}; run without --resume to start afresh.")
+    args.checkpoint = partial
+    return partial
+
+
+def _store_present(partial: Path) -> bool:
+    from globalfit.checkpoint import FinishedStore
+
+    return FinishedStore(partial, {}).exists()
+
+
+@contextlib.contextmanager
+def _held_notes(verbose: bool) -> Iterator[list[logging.LogRecord]]:
+    """Hold back globalfit's INFO notes (dataset ranges, insensitive datasets) within the block and yield them, so
+    that ``check`` can show them once on success and report nothing but its errors otherwise."""
+    held: list[logging.LogRecord] = []
+    if verbose:
+        yield held
+        return
+
+    class Hold(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            held.append(record)
+
+    log = logging.getLogger("globalfit")
+    handler, propagate = Hold(logging.INFO), log.propagate
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        yield held
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+
+
+def _config_errors(path: str) -> tuple[object | None, list[str]]:
+    """The run config at ``path`` and every error of its schema (pydantic reports them all; each is explained with
+    its YAML path), or the first physics-level error."""
+    from pydantic import ValidationError
+
+    from globalfit.config import RunConfig, _explain, parse_config
+    from globalfit.safe_yaml import load_yaml
+
+    raw = load_yaml(path, "run config")
+    if isinstance(raw, dict):
+        try:
+            RunConfig.model_validate(raw)
+        except ValidationError as exc:
+            # one error per key: a union type (a mass list or grid, charges as a name or numbers) fails once per branch
+            first: dict[tuple, dict] = {}
+            for e in exc.errors():
+                first.setdefault(tuple(e["loc"][:2]), e)
+            return None, [str(_explain(_OneError(e), raw)) for e in first.values()]
+    return parse_config(raw, str(path)), []
+
+
+class _OneError:
+    """One entry of a pydantic ValidationError, in the shape :func:`globalfit.config._explain` reads."""
+
+    def __init__(self, error: dict):
+        self.error = error
+
+    def errors(self) -> list[dict]:
+        return [self.error]
+
+
+def _dataset_errors(cfg) -> list[str]:
+    """One error at most per dataset of ``cfg``: unknown id, failed checksum, unsupported mode, bad options."""
+    from globalfit.catalogue import Catalogue
+    from globalfit.components import component_class
+
+    cat = Catalogue(allow_shadowing=cfg.allow_shadowing)
+    spec = cfg.theory_spec()
+    errors: list[str] = []
+    seen: set[str] = set()
+    for sec in ("likelihoods", "priors"):
+        for i, ref in enumerate(getattr(cfg, sec)):
+            try:
+                entry = cat.get(ref.id, sec)
+                cls = component_class(entry.kind)
+                if spec.mode not in cls.modes:
+                    raise ConfigError(f"dataset {ref.id!r} does not support the {spec.mode} model "
+                                      f"(supports: {', '.join(cls.modes)})")
+                cls(entry, spec, ref.options)  # validates the options
+            except GlobalfitError as exc:
+                msg = str(exc)
+                path = getattr(exc, "path", None)
+                if path and msg.startswith(f"{path}: "):
+                    msg = msg[len(path) + 2:]
+                if msg not in seen:  # a broken data root fails every lookup alike: say it once
+                    seen.add(msg)
+                    errors.append(str(ConfigError(msg, f"{sec}[{i}]")))
+    return errors
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -61,14 +215,43 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Everything ``run`` would refuse, all at once: the schema, the output folder, each dataset, then the Fit itself
+    (sensitivity, nuisance names, parameters no dataset reads)."""
     import yaml
 
-    cfg = _checked_config(args)
+    from globalfit.errors import OutputError
+    from globalfit.locking import probe_output
+
+    cfg, errors = _config_errors(args.run)
+    if cfg is None:
+        raise _Errors(errors)
+    try:
+        probe_output(cfg.output.dir, key="output.dir")
+    except OutputError as exc:
+        errors.append(str(exc))
+    with _held_notes(args.verbose) as notes:
+        errors += _dataset_errors(cfg)
+        if not errors:  # with a broken dataset the Fit would only repeat its first error
+            from globalfit.model import Fit
+
+            try:
+                fit = Fit(cfg)
+            except GlobalfitError as exc:
+                errors.append(str(exc))
+    if errors:
+        raise _Errors(errors)
+    shown = set()
+    for record in notes:  # once each: the datasets were built twice (alone, then in the Fit)
+        if (record.name, record.getMessage()) not in shown:
+            shown.add((record.name, record.getMessage()))
+            logging.getLogger(record.name).handle(record)
     spec = cfg.theory_spec()
     print(yaml.safe_dump(cfg.resolved_dict(), sort_keys=False), end="")
     extra = f" charges {spec.charges.expression()} (Q_q, Q_e, Q_mu, Q_tau) = {tuple(str(x) for x in (spec.charges.q, spec.charges.e, spec.charges.mu, spec.charges.tau))}" if spec.charges else ""
+    unused = f"; without sensitivity: {', '.join([*fit.dropped, *fit.insensitive])}" if (fit.dropped or fit.insensitive) else ""
     print(f"# {args.run}: valid ({spec.mode} model{extra}; "
-          f"{len(cfg.likelihoods)} likelihoods, {len(cfg.priors)} priors)", file=sys.stderr)
+          f"{len(cfg.likelihoods)} likelihoods, {len(cfg.priors)} priors; {len(fit.free)} free parameters{unused})",
+          file=sys.stderr)
     return 0
 
 
@@ -81,43 +264,56 @@ def _checked_config(args: argparse.Namespace):
     return cfg
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    import shutil
-
-    from globalfit.inference.run import partial_dir_for, run
+def _config_and_out(args: argparse.Namespace, suffix: str = ""):
+    """:func:`_checked_config` and the verb's result folder, probed and guarded (``--force``) before the datasets are
+    read, so that a bad output location is refused in bounded time."""
+    from globalfit.config import check_datasets, load_config
     from globalfit.output import check_output
 
-    cfg = _checked_config(args)
-    out = check_output(_out_dir(cfg, args), args.force)
-    # the checkpoint lives next to the result folder so that --resume finds it after an interruption
-    partial = partial_dir_for(out)
-    result = run(cfg, checkpoint_dir=partial, resume=args.resume, strict=args.strict)
-    result.save(out, force=args.force)
-    shutil.rmtree(partial, ignore_errors=True)
+    cfg = load_config(args.run)
+    out = check_output(_out_dir(cfg, args, suffix), args.force)
+    check_datasets(cfg)
+    return cfg, out
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from globalfit.inference.nested import CHECKPOINT
+    from globalfit.inference.run import run
+
+    cfg, out = _config_and_out(args)
+    with _writing(out):
+        # the checkpoint lives next to the result folder so that --resume finds it after an interruption
+        partial = _partial(args, out, lambda p: (p / CHECKPOINT).exists(), "the checkpoint of an interrupted run")
+        args.checkpoint = partial / CHECKPOINT
+        result = run(cfg, checkpoint_dir=partial, resume=args.resume, strict=args.strict)
+        result.save(out, force=args.force)
+        shutil.rmtree(partial, ignore_errors=True)
     print(f"results written to {out}")
     return 0
 
 
 def cmd_limits(args: argparse.Namespace) -> int:
     from globalfit.frequentist import limits
-    from globalfit.output import check_output
 
-    cfg = _checked_config(args)
-    out = check_output(_out_dir(cfg, args, "_limits"), args.force)
-    limits(cfg).save(out, force=args.force)
+    cfg, out = _config_and_out(args, "_limits")
+    with _writing(out):
+        partial = _partial(args, out, _store_present, "the finished masses of an interrupted scan")
+        limits(cfg, partial_dir=partial, resume=args.resume).save(out, force=args.force)
+        shutil.rmtree(partial, ignore_errors=True)
     print(f"limits written to {out}")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from globalfit.comparison import compare
-    from globalfit.output import check_output
     from globalfit.results import COMPARE_NOTE
 
-    cfg = _checked_config(args)
-    out = check_output(_out_dir(cfg, args, "_compare"), args.force)
-    result = compare(cfg)
-    result.save(out, force=args.force)
+    cfg, out = _config_and_out(args, "_compare")
+    with _writing(out):
+        partial = _partial(args, out, _store_present, "the finished models of an interrupted comparison")
+        result = compare(cfg, partial_dir=partial, resume=args.resume)
+        result.save(out, force=args.force)
+        shutil.rmtree(partial, ignore_errors=True)
     print(result.text())
     print(COMPARE_NOTE)
     print(f"model comparison written to {out}")
@@ -129,7 +325,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from globalfit.model import evaluate_point
 
     cfg = _checked_config(args)
-    table = evaluate_point(cfg, at)
+    table = evaluate_point(cfg, at)  # checks the names and bounds of the point before it builds the Fit
     print(table.to_string(index=False))
     return 0
 
@@ -276,19 +472,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run", help="run config (YAML)")
     s.add_argument("--out", help="result folder (default: output.dir of the config)")
     s.add_argument("--resume", action="store_true", help="continue an interrupted nested-sampling run")
-    s.add_argument("--force", action="store_true", help="replace an existing result folder")
+    s.add_argument("--force", action="store_true",
+                   help="replace an existing result folder (and the checkpoint of an interrupted run, without --resume)")
     s.add_argument("--strict", action="store_true", help="fail when NUTS diagnostics (R-hat, ESS, divergences) are bad")
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("limits", help="frequentist upper limits on the coupling vs mass (delta chi^2, CLs)")
     s.add_argument("run", help="run config (YAML)")
     s.add_argument("--out", help="result folder (default: output.dir of the config + '_limits')")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted scan, skipping its finished masses")
     s.add_argument("--force", action="store_true", help="replace an existing result folder")
     s.set_defaults(func=cmd_limits)
 
     s = sub.add_parser("compare", help="compare charge assignments by Bayes factors")
     s.add_argument("run", help="run config (YAML)")
     s.add_argument("--out", help="result folder (default: output.dir of the config + '_compare')")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted comparison, skipping finished models")
     s.add_argument("--force", action="store_true", help="replace an existing result folder")
     s.set_defaults(func=cmd_compare)
 
@@ -313,14 +512,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``globalfit`` console script; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from globalfit.locking import interruption_message, terminate_as_interrupt
+
     try:
         setup_logging(args)
-        return int(args.func(args) or 0)
+        # SIGTERM (kill, a batch system's time limit) gets the same clean ending as Ctrl-C; both go through the handler
+        # so that a sampler can hold them back to a safe point (see globalfit.inference.nested)
+        with terminate_as_interrupt((signal.SIGTERM, signal.SIGINT)):
+            return int(args.func(args) or 0)
+    except _Errors as exc:
+        for message in exc.messages:
+            print(f"globalfit {args.verb}: {message}", file=sys.stderr)
+        return 2
     except GlobalfitError as exc:
         print(f"globalfit {args.verb}: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"globalfit {args.verb}: interrupted.", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # also locking.Terminated
+        print(interruption_message(args.verb, exc, getattr(args, "checkpoint", None)), file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from globalfit.checkpoint import FinishedStore
+
 LOG = logging.getLogger("globalfit.compare")
 
 
@@ -41,10 +43,13 @@ def stable_jeffreys(ln_b: float, err: float) -> str:
 
 @dataclass
 class _EvidenceJob:
-    """Picklable job: the nested-sampling evidence of one charge assignment (checkpoint in a temporary folder)."""
+    """Picklable job: the nested-sampling evidence of one charge assignment (checkpoint in a temporary folder); its
+    row goes to ``store`` (when given) as soon as it is done, so ``--resume`` skips the model."""
 
     cfg: object
     model: str
+    key: str = ""
+    store: FinishedStore | None = None
 
     def __call__(self) -> dict:
         from globalfit.inference.run import nested_evidence
@@ -56,13 +61,16 @@ class _EvidenceJob:
         results, ev = nested_evidence(fit, resolved_config(cfg), print_progress=False)
         from globalfit.inference.nested import equal_weight_draws
 
+        row = {"model": self.model, "charges": fit.theory.charges.expression(),
+               "log_evidence": ev["log_evidence"], "log_evidence_err": ev["log_evidence_err"],
+               "error_model": ev["error_model"],
+               "datasets": ", ".join(fit.component_ids),
+               "insensitive": "; ".join([*fit.insensitive, *fit.dropped])}
+        if self.store is not None:
+            # the stored row is plain JSON: a model resumed from it has its evidence but not its posterior draws
+            self.store.put(self.key, row)
         draws = equal_weight_draws(results, cfg.sampler.seed)
-        return {"model": self.model, "charges": fit.theory.charges.expression(),
-                "log_evidence": ev["log_evidence"], "log_evidence_err": ev["log_evidence_err"],
-                "error_model": ev["error_model"],
-                "datasets": ", ".join(fit.component_ids),
-                "insensitive": "; ".join([*fit.insensitive, *fit.dropped]),
-                "posterior": {name: draws[:, i] for i, name in enumerate(fit.free_names)}}
+        return {**row, "posterior": {name: draws[:, i] for i, name in enumerate(fit.free_names)}}
 
 
 def _check_models(cfg) -> list[str]:
@@ -96,25 +104,40 @@ def bayes_factor_table(rows: list[dict]):
     return table
 
 
-def compare(cfg):
+def compare(cfg, *, partial_dir=None, resume: bool = False):
     """Nested sampling for each model of ``compare.models`` (in parallel through the executor), in memory; each
-    model's equal-weight posterior is kept (``CompareResult.posteriors``, written to ``posteriors/<model>.npz``).
+    model's equal-weight posterior is kept (``CompareResult.posteriors``, written to ``posteriors/<model>.npz``;
+    models finished in an earlier, resumed run keep their evidence only).
 
     Parameters
     ----------
     cfg
         :class:`globalfit.config.RunConfig` (model type u1).
+    partial_dir
+        Folder where each finished model's evidence is kept (sealed JSON, :class:`~globalfit.checkpoint.FinishedStore`)
+        until the caller removes it; None keeps nothing.
+    resume
+        Take the models finished by an interrupted comparison from ``partial_dir`` and run only the others.
 
     Returns
     -------
     globalfit.results.CompareResult
         The table of evidences and Bayes factors; ``.save(dir)`` writes compare.csv and plots/bayes_factors.png.
     """
+    from globalfit.checkpoint import checkpoint_meta
     from globalfit.executor import call, parallel_map
-    from globalfit.output import resolved_config
+    from globalfit.output import resolved_config, resume_config
     from globalfit.results import CompareResult
 
     models = _check_models(cfg)
-    rows = parallel_map(call, [_EvidenceJob(cfg, m) for m in models], cfg.limits.processes, progress="compare (models done)")
+    resolved = resolved_config(cfg)
+    store = None if partial_dir is None else FinishedStore(partial_dir, checkpoint_meta(resume_config(resolved)))
+    finished = store.load() if (store is not None and resume) else {}
+    jobs = [_EvidenceJob(cfg, m, f"model-{i:02d}", store) for i, m in enumerate(models)]
+    todo = [j for j in jobs if j.key not in finished]
+    if finished:
+        LOG.info("resuming: %d of %d models finished earlier", len(jobs) - len(todo), len(jobs))
+    new = dict(zip((j.key for j in todo), parallel_map(call, todo, cfg.limits.processes, progress="compare (models done)")))
+    rows = [finished[j.key] if j.key in finished else new[j.key] for j in jobs]
     posteriors = {r["model"]: r.pop("posterior") for r in rows if "posterior" in r}
-    return CompareResult(bayes_factor_table(rows), resolved_config(cfg), name=cfg.name, posteriors=posteriors)
+    return CompareResult(bayes_factor_table(rows), resolved, name=cfg.name, posteriors=posteriors)

@@ -11,7 +11,8 @@
 - :func:`terminate_as_interrupt`: SIGTERM raised as :class:`Terminated`, a :class:`KeyboardInterrupt`, so the
   cleanup that Ctrl-C gets (staged folders removed, one line printed) also happens for ``kill`` and batch-system
   time limits. Further SIGTERMs during cleanup are ignored (SIGKILL remains). :func:`deferred_termination` holds a
-  SIGTERM back across a critical section (writing a checkpoint and its seal).
+  SIGTERM back across a critical section (writing a checkpoint and its seal, or a whole dynesty run, whose wrappers
+  print a traceback for any exception inside the likelihood); :func:`raise_pending` raises it at a safe point.
 - :func:`interruption_message`: the one line to print, saying whether a checkpoint exists to resume from.
 - :func:`remove_stale_staging`: staging folders ``.<out>.tmp-*`` left by a killed run (SIGKILL, power loss),
   removed once the lock is held (no other run can be using them then).
@@ -332,6 +333,19 @@ def deferred_termination() -> Iterator[None]:
             _handler(pending, None)
 
 
+def raise_pending() -> None:
+    """Raise a SIGTERM held back by :func:`deferred_termination` now, even inside the block: for a safe point of a
+    long deferred section (between two iterations of a sampler whose own code must not see the interrupt)."""
+    pending = getattr(_deferred, "pending", None)
+    if pending is not None:
+        _deferred.pending = None
+        depth, _deferred.depth = getattr(_deferred, "depth", 0), 0
+        try:
+            _handler(pending, None)
+        finally:
+            _deferred.depth = depth
+
+
 def interruption_message(verb: str, exc: BaseException, checkpoint: str | Path | None = None) -> str:
     """The one line the CLI prints for an interrupt of ``globalfit <verb>``.
 
@@ -342,14 +356,19 @@ def interruption_message(verb: str, exc: BaseException, checkpoint: str | Path |
     exc
         The :class:`KeyboardInterrupt` or :class:`Terminated` caught.
     checkpoint
-        The checkpoint file of the run, if the verb writes one: the message says whether it can be resumed.
+        The checkpoint file of the run, or the folder of its sealed finished pieces (``limits``, ``compare``), if the
+        verb writes one: the message says whether it can be resumed.
     """
-    from globalfit.checkpoint import is_sealed
+    from globalfit.checkpoint import SEAL_SUFFIX, is_sealed
 
-    what = exc.signal_name if isinstance(exc, Terminated) else "Ctrl-C"
+    what = exc.signal_name if isinstance(exc, Terminated) and exc.signum != signal.SIGINT else "Ctrl-C"
     line = f"globalfit {verb}: interrupted ({what})"
     if checkpoint is None:
         return line + "."
-    if is_sealed(checkpoint):
-        return f"{line}; resume with --resume (checkpoint in {Path(checkpoint).parent})."
+    checkpoint = Path(checkpoint)
+    if checkpoint.is_dir():
+        if any(is_sealed(p.with_name(p.name[: -len(SEAL_SUFFIX)])) for p in checkpoint.glob(f"*{SEAL_SUFFIX}")):
+            return f"{line}; resume with --resume (finished work kept in {checkpoint})."
+    elif is_sealed(checkpoint):
+        return f"{line}; resume with --resume (checkpoint in {checkpoint.parent})."
     return f"{line} before the first checkpoint; nothing can be resumed, run again without --resume."

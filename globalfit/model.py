@@ -21,6 +21,7 @@ from globalfit.config import RunConfig
 from globalfit.errors import ConfigError, PhysicsError
 from globalfit.parameters import Normal, Parameter, ParameterSet, split_name
 from globalfit.physics.theory import TheorySpec
+from globalfit.util import did_you_mean
 
 LOG = logging.getLogger("globalfit.model")
 # PyTensor warns once per process when numpy's BLAS is not linked; our graphs are tiny, so it does not matter.
@@ -229,6 +230,56 @@ class Fit:
         return out
 
 
+def check_point(at: Mapping[str, float], priors: Mapping[str, Any], key: str = "--at") -> None:
+    """Check a parameter point against priors: every value finite and inside its prior's support.
+
+    Parameters
+    ----------
+    at
+        Physical values by parameter name (units of the parameter: GeV for ``mass_GeV``).
+    priors
+        :class:`~globalfit.parameters.Prior` by parameter name; names not in it are not checked here.
+    key
+        Name of the setting in messages.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``key`` and the parameter, for a NaN or infinite value, a value outside a prior's bounds (a nuisance
+        outside its truncation, a coupling outside its log-uniform range) or a fixed parameter given another value.
+    """
+    for name, value in at.items():
+        if not np.isfinite(value):
+            raise ConfigError(f"{key}: {name}={value} is not a finite number")
+        prior = priors.get(name)
+        if prior is None:
+            continue
+        if not prior.free:
+            if value != prior.value:
+                raise ConfigError(f"{key}: {name} is fixed at {prior.value:g} in the run config, got {value:g}")
+            continue
+        if prior.is_log and value <= 0:
+            raise ConfigError(f"{key}: {name} must be positive (its prior is {prior.describe()}), got {value:g}")
+        if not np.isfinite(prior.ln_prob(prior.to_sampling(value))):
+            raise ConfigError(f"{key}: {name}={value:g} is outside its prior ({prior.describe()})")
+
+
+def _check_point_against_config(cfg: RunConfig, at: Mapping[str, float]) -> None:
+    """What can be checked of ``--at`` before the datasets are loaded and the graphs built (a bad point must be refused
+    in bounded time): known names, every theory parameter given, finite values inside the config's priors."""
+    theory = cfg.theory_spec().parameter_names
+    ids = {r.id for r in (*cfg.likelihoods, *cfg.priors)}
+    for name in at:
+        if name not in cfg.parameters and name not in theory and split_name(name)[0] not in ids:
+            raise ConfigError(f"--at: unknown parameter {name!r}{did_you_mean(name, [*theory, *cfg.parameters])}; "
+                              f"theory parameters are {', '.join(theory)}, nuisances '<dataset id>.<name>'")
+    for name in theory:
+        par = cfg.parameters.get(name)
+        if name not in at and par is not None and not par.fixed:
+            raise ConfigError(f"--at must give {name} (theory parameters: {', '.join(theory)})")
+    check_point(at, {k: v.to_prior() for k, v in cfg.parameters.items()})
+
+
 def evaluate_point(cfg: RunConfig, at: dict[str, float]):
     """Per-component chi^2 and nuisance pulls at a parameter point (``globalfit evaluate``).
 
@@ -238,16 +289,17 @@ def evaluate_point(cfg: RunConfig, at: dict[str, float]):
     import pandas as pd
     from scipy.optimize import minimize
 
+    _check_point_against_config(cfg, at)
     fit = Fit(cfg)
     known = {p.name for p in fit.parameters}
     unknown = [k for k in at if k not in known]
     if unknown:
         raise ConfigError(f"unknown parameter {unknown[0]!r} in --at; this run has {', '.join(sorted(known))}")
+    # then the nuisances the datasets define (their priors are known only now)
+    check_point(at, {p.name: p.prior for p in fit.parameters})
     for p in fit.free:
         if p.owner is None and p.name not in at:
             raise ConfigError(f"--at must give {p.name} (theory parameters: {', '.join(fit.theory.parameter_names)})")
-        if p.name in at and p.is_log and at[p.name] <= 0:
-            raise PhysicsError(f"{p.name} must be positive, got {at[p.name]}")
     sampling = {p.name: (p.to_sampling(at[p.name]) if p.name in at else p.initial()) for p in fit.free}
     prof = [i for i, p in enumerate(fit.free) if p.name not in at]
     x0 = fit.vector(sampling)

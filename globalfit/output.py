@@ -16,6 +16,13 @@ import yaml
 from globalfit.errors import OutputExistsError
 
 
+def partial_dir_for(out_dir: Path) -> Path:
+    """Folder of the resumable state (checkpoint, finished pieces) of a verb writing to ``out_dir``: a sibling
+    ``<out>.partial/``, because the result folder itself appears only at the end."""
+    out_dir = Path(out_dir)
+    return out_dir.with_name(out_dir.name + ".partial")
+
+
 def check_output(out_dir: Path, force: bool = False) -> Path:
     """The output guard: call it before any work so that a long run never ends on a refused folder.
 
@@ -79,6 +86,15 @@ def resolved_config(cfg, fit=None, extra: dict | None = None) -> dict:
     d["seed"] = cfg.sampler.seed
     if extra:
         d.update(extra)
+    return d
+
+
+def resume_config(resolved: dict) -> dict:
+    """The part of a resolved config that decides whether an interrupted verb may be resumed: all of it but the
+    number of processes, which changes no number (a scan interrupted with 4 processes can go on with 2). Versions
+    and the output folder are left out by :func:`globalfit.checkpoint.config_digest` and checked separately."""
+    d = dict(resolved)
+    d["limits"] = {k: v for k, v in d.get("limits", {}).items() if k != "processes"}
     return d
 
 

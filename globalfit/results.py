@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from globalfit.errors import DataError
 from globalfit.output import staged_folder, write_yaml
+from globalfit.safe_yaml import load_yaml
 
 #: Pinned columns of limits.csv, in order; later columns (``prior_dominated``) are extra information.
 LIMITS_COLUMNS = ["mass_GeV", "component", "method", "level", "parameter", "upper"]
@@ -267,7 +267,7 @@ def load_results(path: str | Path) -> RunResult:
     path = Path(path)
     if not (path / "posterior.nc").is_file():
         raise DataError(f"{path} is not a globalfit result folder (no posterior.nc); run `globalfit run` first.")
-    config = yaml.safe_load((path / "config.yaml").read_text())
+    config = load_yaml(path / "config.yaml", "result config", error=DataError)
     ev = path / "evidence.json"
     return RunResult(posterior=arviz_adapter.load(path / "posterior.nc"),
                      summary=pd.read_csv(path / "summary.csv", index_col=0),

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,13 @@ from globalfit.config import load_config, parse_config
 from globalfit.datatools import write_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def key_dir(tmp_path, monkeypatch) -> Path:
+    """A checkpoint key of this test only (never the user's)."""
+    monkeypatch.setenv("GLOBALFIT_KEY_DIR", str(tmp_path / "keys"))
+    return tmp_path / "keys"
 
 
 @pytest.fixture()
@@ -68,16 +74,20 @@ def test_same_seed_same_summary(toy_root, tmp_path):
     assert (a / "summary.csv").read_text() == (b / "summary.csv").read_text()
 
 
-def test_progress_lines_in_a_log(toy_root, tmp_path, capsys, monkeypatch):
-    """Long work shows progress: with stderr not a terminal (a log file, CI) nested sampling prints plain lines with the
-    iteration, ln Z and the remaining Delta ln Z instead of dynesty's carriage-return status line."""
+def test_progress_lines_in_a_log(toy_root, tmp_path, capsys, caplog, monkeypatch):
+    """Long work shows progress: with stderr not a terminal (a log file, CI) nested sampling logs plain lines with the
+    iteration, ln Z and the remaining Delta ln Z (the CLI shows them on stderr) instead of dynesty's carriage-return
+    status line, and prints nothing itself."""
+    import logging
+
     import globalfit
     from globalfit.inference import nested
 
     monkeypatch.setattr(nested, "PROGRESS_EVERY_S", 0.0)
+    caplog.set_level(logging.INFO, logger="globalfit.nested")
     globalfit.run(load_config(toy_config(tmp_path, nlive=50, dlogz=1.0)))
-    err = capsys.readouterr().err
-    assert "nested sampling: iteration" in err and "remaining Delta ln Z" in err and "\r" not in err
+    assert "nested sampling: iteration" in caplog.text and "remaining Delta ln Z" in caplog.text
+    assert "\r" not in capsys.readouterr().err
 
 
 def test_output_exists_needs_force(toy_root, tmp_path, capsys):
@@ -91,29 +101,32 @@ def test_output_exists_needs_force(toy_root, tmp_path, capsys):
 def test_resume_after_kill(toy_root, tmp_path):
     """Kill a nested run (SIGTERM) after its first checkpoint, then --resume: it says it resumed and ends with about the
     same number of iterations as an uninterrupted run (within 5 %)."""
-    cfgp = toy_config(tmp_path, nlive=1500, dlogz=0.01, checkpoint_every_s=0.3)
-    env = {**os.environ, "GLOBALFIT_DATA_PATH": str(toy_root)}
+    from test_resume import WAIT_S, wait_for_file
+
+    # every checkpoint is pickled and sealed: a few per second of a big sampler would dominate the run on a loaded box
+    cfgp = toy_config(tmp_path, nlive=500, dlogz=0.01, checkpoint_every_s=1.0)
+    env = {**os.environ, "GLOBALFIT_DATA_PATH": str(toy_root), "GLOBALFIT_KEY_DIR": str(tmp_path / "keys")}
     out = tmp_path / "toy_out"
     partial = out.with_name(out.name + ".partial")
     proc = subprocess.Popen([sys.executable, "-m", "globalfit.cli", "run", str(cfgp)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    t0 = time.time()
-    while not (partial / "dynesty.save").exists() and time.time() - t0 < 120:
-        time.sleep(0.1)
-    time.sleep(0.5)
+    # the seal is written right after the checkpoint: wait for it (polling), never for a fixed time
+    if not wait_for_file(partial / "dynesty.save.seal.json", proc):
+        proc.communicate()
+        pytest.skip("the run finished before its first checkpoint")
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=WAIT_S)
     if proc.returncode == 0:
         pytest.skip("the run finished before it could be interrupted")
-    assert proc.returncode == 2 and "--resume" in err
+    assert proc.returncode == 130 and "resume with --resume" in err and "Traceback" not in err
     assert not out.exists()  # no partial result folder
     res = subprocess.run([sys.executable, "-m", "globalfit.cli", "-v", "run", str(cfgp), "--resume"], env=env,
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=WAIT_S)
     assert res.returncode == 0, res.stderr
     assert "resumed nested sampling" in res.stderr
     resumed = json.loads((out / "evidence.json").read_text())
     ref = subprocess.run([sys.executable, "-m", "globalfit.cli", "run", str(cfgp), "--out", str(tmp_path / "ref")],
-                         env=env, capture_output=True, text=True, timeout=300)
+                         env=env, capture_output=True, text=True, timeout=WAIT_S)
     assert ref.returncode == 0, ref.stderr
     full = json.loads((tmp_path / "ref" / "evidence.json").read_text())
     assert resumed["niter"] == pytest.approx(full["niter"], rel=0.05)

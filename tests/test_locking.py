@@ -202,7 +202,7 @@ def test_sigterm_while_writing_results_leaves_no_staging(tmp_path):
     out, ready = tmp_path / "res", tmp_path / "ready"
     code = textwrap.dedent(f"""
         import pathlib, sys, time
-        from globalfit.inference.output import staged_folder
+        from globalfit.output import staged_folder
         from globalfit.locking import OutputLock, interruption_message, terminate_as_interrupt
         try:
             with terminate_as_interrupt(), OutputLock({str(out)!r}), staged_folder(pathlib.Path({str(out)!r})) as tmp:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from globalfit.checkpoint import FinishedStore
 from globalfit.frequentist.bayes import bayesian_rows
 from globalfit.frequentist.cls import cls_rows
 from globalfit.frequentist.profile import delta_chi2_rows
@@ -31,20 +32,26 @@ def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, 
 
 @dataclass
 class _Scan:
-    """Picklable scan job for a chunk of masses (one chunk per worker, so each compiles the graphs once)."""
+    """Picklable scan job for a chunk of masses (one chunk per worker, so each compiles the graphs once). Each finished
+    mass goes to ``store`` (when given) as soon as it is done, so an interrupted scan loses at most one mass per
+    worker."""
 
     fit: object
-    masses: list[float]
+    masses: list[tuple[str, float]]  # (store key, mass in GeV)
     delta_chi2: float
     coupling_range: tuple[float, float]
     cls_level: float = 0.95
+    store: FinishedStore | None = None
     #: Size of the whole grid, for the progress lines (0: no progress lines).
     n_total: int = 0
 
     def __call__(self) -> list[dict]:
         rows = []
-        for m in self.masses:
-            rows += scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)
+        for key, m in self.masses:
+            done = scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)
+            if self.store is not None:
+                self.store.put(key, done)
+            rows += done
             if self.n_total:  # one line per mass (from the worker; a chunk count says little)
                 LOG.info("limits: M = %.4g GeV done (%d masses in all)", m, self.n_total)
         return rows
@@ -52,14 +59,21 @@ class _Scan:
 
 @dataclass
 class _BayesJob:
-    """Picklable job: Bayesian credible limits for a chunk of masses."""
+    """Picklable job: Bayesian credible limits for a chunk of masses, each stored when done (see :class:`_Scan`)."""
 
     fit: object
     coupling_range: tuple[float, float]
-    masses: list[float]
+    masses: list[tuple[str, float]]
+    store: FinishedStore | None = None
 
     def __call__(self) -> list[dict]:
-        return bayesian_rows(self.fit, self.masses, self.coupling_range)
+        rows = []
+        for key, m in self.masses:
+            done = bayesian_rows(self.fit, [m], self.coupling_range)
+            if self.store is not None:
+                self.store.put(key, done)
+            rows += done
+        return rows
 
 
 def _chunks(items: list, n: int) -> list[list]:
@@ -112,13 +126,18 @@ def no_limit_notes(table) -> list[str]:
     return out
 
 
-def limits(cfg):
+def limits(cfg, *, partial_dir=None, resume: bool = False):
     """Upper limits on the coupling vs mass for ``cfg`` (module docstring), in memory.
 
     Parameters
     ----------
     cfg
         :class:`globalfit.config.RunConfig` with model type u1 or simplified.
+    partial_dir
+        Folder where each finished mass is kept (sealed JSON, :class:`~globalfit.checkpoint.FinishedStore`) until the
+        caller removes it; None keeps nothing.
+    resume
+        Take the masses finished by an interrupted scan from ``partial_dir`` and compute only the others.
 
     Returns
     -------
@@ -129,12 +148,15 @@ def limits(cfg):
     ------
     ConfigError
         For model type eft (no Z' mass).
+    CheckpointError
+        On resume, for finished masses written by another globalfit version or for another config (or not sealed).
     """
     import pandas as pd
 
+    from globalfit.checkpoint import checkpoint_meta
     from globalfit.executor import call, default_processes, parallel_map
     from globalfit.model import Fit
-    from globalfit.output import resolved_config
+    from globalfit.output import resolved_config, resume_config
     from globalfit.results import LimitsResult
 
     require_mass_model(cfg)
@@ -146,18 +168,31 @@ def limits(cfg):
         LOG.warning("mass_GeV is fixed at %g GeV in the run config: limits are computed at that mass only", mass_par.fixed_value)
         masses = [float(mass_par.fixed_value)]
     procs = cfg.limits.processes or default_processes()
-    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, len(masses))
-            for chunk in _chunks(masses, procs)]
-    LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(masses), len(fit.components), len(jobs))
+    resolved = resolved_config(cfg, fit)
+    store = None if partial_dir is None else FinishedStore(partial_dir, checkpoint_meta(resume_config(resolved)))
+    finished = store.load() if (store is not None and resume) else {}
+    scan = [(f"mass-{i:04d}", m) for i, m in enumerate(masses)]
+    sub = masses[:: max(1, len(masses) // N_BAYES_MASSES)]
+    bayes_items = [(f"bayes-{i:04d}", m) for i, m in enumerate(sub)]
+    todo = [x for x in scan if x[0] not in finished]
+    bayes_todo = [x for x in bayes_items if x[0] not in finished]
+    if finished:
+        LOG.info("resuming: %d of %d masses and %d of %d Bayesian limits finished earlier", len(scan) - len(todo),
+                 len(scan), len(bayes_items) - len(bayes_todo), len(bayes_items))
+    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, store, len(masses))
+            for chunk in _chunks(todo, procs)]
+    LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(todo), len(fit.components), len(jobs))
     rows = [r for chunk in parallel_map(call, jobs, procs, progress="limits (chunks done)") for r in chunk]
+    rows += [r for key, _ in scan if key in finished for r in finished[key]]
     if cfg.model.type == "simplified":
         rows += width_bound_rows(fit, masses)
-    sub = masses[:: max(1, len(masses) // N_BAYES_MASSES)]
-    bayes = parallel_map(call, [_BayesJob(fit, crange, c) for c in _chunks(sub, procs)], procs,
+    bayes = parallel_map(call, [_BayesJob(fit, crange, c, store) for c in _chunks(bayes_todo, procs)], procs,
                          progress="Bayesian limits (chunks done)")
     rows += [r for chunk in bayes for r in chunk]
+    rows += [r for key, _ in bayes_items if key in finished for r in finished[key]]
     table = pd.DataFrame(rows).sort_values(["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
     for line in no_limit_notes(table):
         LOG.info("%s", line)
     meta = {"masses_GeV": masses, "coupling_range": crange, "processes": procs}
-    return LimitsResult(table, resolved_config(cfg, fit), meta)
+    return LimitsResult(table, resolved, meta)
+

@@ -1,27 +1,32 @@
 """Nested sampling with dynesty through the compiled log-likelihood and the prior transform of the same priors.
 
 Checkpoints are written every ``sampler.checkpoint_every_s`` seconds to ``<out>.partial/`` (next to the result
-folder, which is only created at the end). ``resume=True`` continues from there and refuses a checkpoint written
-for a different resolved config. SIGTERM stops the run after the next iteration with the checkpoint in place.
+folder, which is only created at the end), each sealed (:mod:`globalfit.checkpoint`): ``resume=True`` continues from
+there only if the seal verifies (this installation wrote the file, unchanged) and the globalfit and dynesty versions
+and the resolved config are the same; nothing else is ever unpickled. An interrupt (Ctrl-C, or SIGTERM turned into
+one by :func:`globalfit.locking.terminate_as_interrupt`) propagates with the last sealed checkpoint in place.
+
+Progress: on a terminal dynesty's live status line; otherwise (a log file, a batch job) one plain log line at most
+every :data:`PROGRESS_EVERY_S` seconds on the ``globalfit.nested`` logger, which the CLI shows on stderr.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import yaml
 
-from globalfit.errors import InferenceError
+from globalfit.errors import CheckpointError
+from globalfit.locking import deferred_termination, raise_pending
 
 LOG = logging.getLogger("globalfit.nested")
 CHECKPOINT = "dynesty.save"
 CONFIG = "config.yaml"
+#: Seconds between progress lines when stderr is not a terminal.
+PROGRESS_EVERY_S = 15.0
 
 
 class LogLike:
@@ -46,11 +51,24 @@ class PriorTransform:
         return self.parameters.rescale(u)
 
 
-def _comparable(d: dict) -> dict:
-    d = dict(d)
-    for k in ("versions", "output"):
-        d.pop(k, None)
-    return d
+def _check_config_file(partial_dir: Path, resolved: dict) -> None:
+    """The resolved config stored next to the checkpoint, compared for a readable message (the seal's config digest
+    is what decides)."""
+    from globalfit.checkpoint import UNCOMPARED_KEYS
+    from globalfit.safe_yaml import load_yaml
+
+    path = partial_dir / CONFIG
+    if not path.is_file():
+        raise CheckpointError(f"--resume: {path} is missing, so the checkpoint in {partial_dir} cannot be checked; "
+                              "rerun without --resume (or with --force) to start afresh.")
+    old = load_yaml(path, "checkpoint config", error=CheckpointError)
+
+    def compared(d: dict) -> dict:
+        return {k: v for k, v in d.items() if k not in UNCOMPARED_KEYS}
+
+    if not isinstance(old, dict) or compared(old) != compared(resolved):
+        raise CheckpointError(f"--resume: the checkpoint in {partial_dir} was written for a different config; "
+                              "rerun without --resume (or with --force) to start afresh.")
 
 
 def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, print_progress: bool | None = None):
@@ -61,60 +79,83 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
     fit
         :class:`globalfit.model.Fit`.
     partial_dir
-        Folder for the checkpoint (created).
+        Folder for the sealed checkpoint and the resolved config (created).
     resolved
-        Resolved config (compared on resume).
+        Resolved config (its digest seals the checkpoint and is compared on resume).
     resume
-        Continue from ``partial_dir`` if a checkpoint is there.
+        Continue from the checkpoint in ``partial_dir``.
+    print_progress
+        True: dynesty's status line; False: silence; None: the status line on a terminal, else log lines.
+
+    Raises
+    ------
+    CheckpointError
+        On resume: no checkpoint, an unsealed, foreign, modified or truncated one, other globalfit or dynesty
+        versions, another config.
     """
-    import dynesty
+    from dynesty.utils import print_fn
+
+    from globalfit.checkpoint import checkpoint_meta, sealing_saves
 
     s = fit.cfg.sampler
     partial_dir = Path(partial_dir)
     ckpt = partial_dir / CHECKPOINT
-    print_func = None
+    meta = checkpoint_meta(resolved)
     if print_progress is None:
         # a terminal gets dynesty's live status line; a log file gets one plain line every PROGRESS_EVERY_S seconds
-        print_progress, print_func = True, (None if sys.stderr.isatty() else _LineProgress())
-    if resume:
-        if not ckpt.is_file():
-            raise InferenceError(f"--resume: no checkpoint in {partial_dir}; run without --resume to start afresh.")
-        old = yaml.safe_load((partial_dir / CONFIG).read_text())
-        if _comparable(old) != _comparable(resolved):
-            raise InferenceError(f"--resume: the checkpoint in {partial_dir} was written for a different config; "
-                                 "rerun without --resume (or with --force) to start afresh.")
-        sampler = dynesty.NestedSampler.restore(str(ckpt))
-        LOG.info("resumed nested sampling from %s (iteration %d)", ckpt, sampler.it)
+        show = print_fn if sys.stderr.isatty() else _LineProgress()
     else:
-        partial_dir.mkdir(parents=True, exist_ok=True)
-        (partial_dir / CONFIG).write_text(yaml.safe_dump(resolved, sort_keys=False))
-        sampler = dynesty.NestedSampler(
-            LogLike(fit), PriorTransform(fit), len(fit.free), nlive=s.nlive, bound=s.bound, sample=s.sample,
-            rstate=np.random.default_rng(s.seed),
-        )
-    def on_term(signum, frame):  # stop; the last periodic checkpoint is usable
-        raise KeyboardInterrupt
-
-    old_handler = signal.signal(signal.SIGTERM, on_term) if _main_thread() else None
-    try:
-        sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=print_progress, print_func=print_func,
-                           checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
-    except KeyboardInterrupt:
-        # No save here: the interrupt can arrive in the middle of an iteration, and a sampler saved then cannot be
-        # resumed. dynesty's periodic checkpoint is written between iterations (atomically), so it is the one to keep.
-        raise InferenceError(f"nested sampling interrupted; resume with --resume (checkpoint in {partial_dir}).") from None
-    finally:
-        if old_handler is not None:
-            signal.signal(signal.SIGTERM, old_handler)
+        show = print_fn if print_progress else None
+    # A SIGTERM is held back while dynesty works (the initial live points included) and raised between two iterations
+    # (in the progress callback): inside the likelihood, dynesty's wrapper would print a page of traceback for it. No
+    # save on the way out: dynesty's periodic checkpoint, written between iterations and sealed, is the one to resume
+    # from.
+    with deferred_termination():
+        sampler = _sampler(fit, partial_dir, resolved, meta, resume)
+        with sealing_saves(sampler, meta):
+            sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=True, print_func=_SafePoint(show),
+                               checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
     return sampler.results
 
 
-#: Seconds between progress lines when stderr is not a terminal.
-PROGRESS_EVERY_S = 15.0
+def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool):
+    """A new dynesty sampler (its resolved config written next to the checkpoint), or the one restored from the
+    verified checkpoint."""
+    import dynesty
+
+    from globalfit.checkpoint import restore_sampler
+    from globalfit.output import write_yaml
+
+    ckpt = partial_dir / CHECKPOINT
+    if resume:
+        if not ckpt.is_file():
+            raise CheckpointError(f"--resume: no checkpoint in {partial_dir}; run without --resume to start afresh.")
+        _check_config_file(partial_dir, resolved)
+        sampler = restore_sampler(ckpt, meta)
+        LOG.info("resumed nested sampling from %s (iteration %d)", ckpt, sampler.it)
+        return sampler
+    s = fit.cfg.sampler
+    partial_dir.mkdir(parents=True, exist_ok=True)
+    write_yaml(partial_dir / CONFIG, resolved)
+    return dynesty.NestedSampler(LogLike(fit), PriorTransform(fit), len(fit.free), nlive=s.nlive, bound=s.bound,
+                                 sample=s.sample, rstate=np.random.default_rng(s.seed))
+
+
+class _SafePoint:
+    """dynesty ``print_func`` called once per iteration, outside the likelihood: raises a held-back SIGTERM, then shows
+    progress through ``show`` (None: nothing)."""
+
+    def __init__(self, show) -> None:
+        self.show = show
+
+    def __call__(self, *args, **kwargs) -> None:
+        raise_pending()
+        if self.show is not None:
+            self.show(*args, **kwargs)
 
 
 class _LineProgress:
-    """dynesty ``print_func`` for logs: a plain line (no carriage returns) at most every PROGRESS_EVERY_S seconds."""
+    """dynesty ``print_func`` for logs: a plain log line (no carriage returns) at most every PROGRESS_EVERY_S seconds."""
 
     def __init__(self) -> None:
         self.last = time.monotonic()
@@ -124,15 +165,8 @@ class _LineProgress:
         if now - self.last < PROGRESS_EVERY_S:
             return
         self.last = now
-        remaining = itresult.delta_logz
-        print(f"nested sampling: iteration {niter}, {ncall} likelihood calls, ln Z = {itresult.logz:.3f}, "
-              f"remaining Delta ln Z = {remaining:.3g} (stops below {dlogz:g})", file=sys.stderr, flush=True)
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
+        LOG.info("nested sampling: iteration %d, %d likelihood calls, ln Z = %.3f, remaining Delta ln Z = %.3g "
+                 "(stops below %g)", niter, ncall, itresult.logz, itresult.delta_logz, dlogz)
 
 
 def equal_weight_draws(results, seed: int) -> np.ndarray:

@@ -18,15 +18,9 @@ from typing import Any
 import numpy as np
 
 from globalfit.inference import arviz_adapter
-from globalfit.output import resolved_config
+from globalfit.output import partial_dir_for, resolved_config  # noqa: F401 (partial_dir_for: public here too)
 
 LOG = logging.getLogger("globalfit.run")
-
-
-def partial_dir_for(out_dir: Path) -> Path:
-    """Checkpoint folder of a run writing to ``out_dir``."""
-    out_dir = Path(out_dir)
-    return out_dir.with_name(out_dir.name + ".partial")
 
 
 def _posterior_arrays(fit, sampling: np.ndarray, *, with_loglike: bool = True) -> tuple[dict, dict]:
@@ -225,9 +219,12 @@ def run(cfg, *, checkpoint_dir: Path | None = None, resume: bool = False, strict
     from globalfit.model import Fit
     from globalfit.results import RunResult
 
-    if resume and checkpoint_dir is None:
-        from globalfit.errors import InferenceError
+    from globalfit.errors import InferenceError
 
+    if resume and cfg.sampler.method != "nested":
+        raise InferenceError(f"--resume: {cfg.sampler.method} runs cannot be resumed (PyMC writes no checkpoint); "
+                             "run again without --resume.")
+    if resume and checkpoint_dir is None:
         raise InferenceError("resume needs the checkpoint folder of the interrupted run (checkpoint_dir).")
     t0 = time.time()
     fit = Fit(cfg)
