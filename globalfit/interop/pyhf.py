@@ -71,22 +71,42 @@ def reference_coupling(fit, mass: float) -> float:
                           "--mass") from None
 
 
+def _channel(name: str, signal, background, background_err) -> dict[str, Any]:
+    """pyhf channel of counts: the signal with the POI ``mu`` as normalisation, the background with its
+    uncertainty (``shapesys``: pyhf's Poisson-constrained per-bin background scale)."""
+    return {"name": name, "samples": [
+        {"name": "signal", "data": [float(v) for v in signal],
+         "modifiers": [{"name": "mu", "type": "normfactor", "data": None}]},
+        {"name": "background", "data": [float(v) for v in background],
+         "modifiers": [{"name": f"{name}_bkg_unc", "type": "shapesys", "data": [float(v) for v in background_err]}]},
+    ]}
+
+
+def _document(fit, mass: float, coupling: float, channels: list, observations: list) -> dict[str, Any]:
+    return {"version": SCHEMA_VERSION, "channels": channels, "observations": observations,
+            "measurements": [{"name": f"Zprime_M{mass:g}_{fit.theory.coupling_name}{coupling:.6g}",
+                              "config": {"poi": "mu", "parameters": []}}]}
+
+
 def workspace(fit, mass: float, coupling: float | None = None) -> dict[str, Any]:
     """pyhf workspace (a dict following pyhf's ``workspace.json`` schema) at ``mass`` [GeV]."""
     coupling = reference_coupling(fit, mass) if coupling is None else float(coupling)
     sig = signal_yields(fit, mass, coupling)
     channels, observations = [], []
     for c in counting_components(fit):
-        bkg = [float(v) for v in c.n_bkg]
-        channels.append({"name": c.id, "samples": [
-            {"name": "signal", "data": sig[c.id], "modifiers": [{"name": "mu", "type": "normfactor", "data": None}]},
-            {"name": "background", "data": bkg, "modifiers": [
-                {"name": f"{c.id}_bkg_unc", "type": "shapesys", "data": [float(v) for v in np.sqrt(c.bkg_var)]}]},
-        ]})
+        channels.append(_channel(c.id, sig[c.id], c.n_bkg, np.sqrt(c.bkg_var)))
         observations.append({"name": c.id, "data": [float(v) for v in c.n_obs]})
-    return {"version": SCHEMA_VERSION, "channels": channels, "observations": observations,
-            "measurements": [{"name": f"Zprime_M{mass:g}_{fit.theory.coupling_name}{coupling:.6g}",
-                              "config": {"poi": "mu", "parameters": []}}]}
+    return _document(fit, mass, coupling, channels, observations)
+
+
+def region_workspace(fit, comp, region: int, mass: float, coupling: float) -> dict[str, Any]:
+    """One-bin pyhf workspace of inclusive region ``region`` of counting dataset ``comp`` (its
+    ``counting_regions``, the regions of the project's CLs limit) with the signal at ``mass`` [GeV] and
+    ``coupling``."""
+    r = comp.counting_regions(_point(fit, mass, coupling))[region]
+    name = f"{comp.id}_inclusive_{region}"
+    return _document(fit, mass, coupling, [_channel(name, [float(r.signal)], [r.background], [r.background_err])],
+                     [{"name": name, "data": [float(r.observed)]}])
 
 
 #: pyhf's patchset schema requires a HEPData record (``ins`` + 7 digits); used when no citation names one.
@@ -124,16 +144,21 @@ def patchset(fit, masses, ws: dict[str, Any], coupling: float) -> dict[str, Any]
                          "references": {"hepdata": _hepdata_record(comps)}}}
 
 
-def coupling_at_signal_strength(fit, mass: float, mu: float, coupling: float) -> float:
-    """The coupling whose total signal (all exported bins) is ``mu`` times that at ``coupling`` (the exported
-    reference)."""
+def coupling_at_signal_strength(fit, mass: float, mu: float, coupling: float, region=None) -> float:
+    """The coupling whose total signal (all exported bins, or with ``region = (component, index)`` that inclusive
+    region of :func:`region_workspace`) is ``mu`` times that at ``coupling`` (the exported reference)."""
     from scipy.optimize import brentq
 
-    ref = sum(sum(v) for v in signal_yields(fit, mass, coupling).values())
-    target = mu * ref
+    def total(c: float) -> float:
+        if region is None:
+            return sum(sum(v) for v in signal_yields(fit, mass, c).values())
+        comp, k = region
+        return float(comp.counting_regions(_point(fit, mass, c))[k].signal)
+
+    target = mu * total(coupling)
 
     def f(lc: float) -> float:
-        return np.log(max(sum(sum(v) for v in signal_yields(fit, mass, 10.0**lc).values()), 1e-300)) - np.log(target)
+        return np.log(max(total(10.0**lc), 1e-300)) - np.log(target)
 
     hi = np.log10(coupling)
     return float(10.0 ** brentq(f, hi - 6.0, hi + 6.0, xtol=1e-10))
