@@ -101,7 +101,7 @@ def cmd_limits(args: argparse.Namespace) -> int:
 
     cfg = _checked_config(args)
     out = check_output(_out_dir(cfg, args, "_limits"), args.force)
-    limits(cfg).save(out, force=args.force)
+    limits(cfg, expected=args.expected).save(out, force=args.force)
     print(f"limits written to {out}")
     return 0
 
@@ -159,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("limits", help="frequentist upper limits on the coupling vs mass (delta chi^2, CLs)")
     s.add_argument("run", help="run config (YAML)")
     s.add_argument("--out", help="result folder (default: output.dir of the config + '_limits')")
+    s.add_argument("--expected", action="store_true",
+                   help="also write expected_limits.csv: Asimov median expected limits with +-1/2 sigma bands")
     s.add_argument("--force", action="store_true", help="replace an existing result folder")
     s.set_defaults(func=cmd_limits)
 

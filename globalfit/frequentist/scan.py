@@ -2,6 +2,11 @@
 dataset alone and combined), CLs limits (counting datasets), in simplified mode the theory bound of paper 000 eq. 2.9
 (component ``width_bound``) and, on a subset of the masses, the Bayesian credible limit (method ``bayesian``).
 
+With ``projections:`` in the config, each projection alone and component ``combined_projected`` (data + projections)
+are added (``combined`` stays data only; a projection's "observed" data are its expectation, so its row is its
+expected limit). With ``expected=True`` the Asimov expected limits and their bands are computed as well
+(:mod:`globalfit.frequentist.expected`, ``expected_limits.csv``).
+
 A point where no crossing exists inside the prior range, or where the optimiser fails, is NaN with the reason in the
 ``note`` column; the scan goes on.
 """
@@ -29,18 +34,66 @@ def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, 
     return delta_chi2_rows(fit, mass, delta_chi2, coupling_range) + cls_rows(fit, mass, coupling_range, cls_level)
 
 
+def projected_rows(pfit, mass: float, delta_chi2: float, coupling_range: tuple[float, float], cls_level: float,
+                   projections: list[str]) -> list[dict]:
+    """Rows of ``limits.csv`` at one mass (GeV) from the fit of data + projections: each projection alone and
+    ``combined_projected`` (profile Delta chi^2, and CLs over the counting datasets), noted as projections."""
+    from globalfit.frequentist.cls import best_cls_region, combined_cls_limit, theory_values
+    from globalfit.frequentist.expected import profile_limits
+
+    name = pfit.theory.coupling_name
+    ids = [c.id for c in pfit.components]
+    groups = [([j], i) for j, i in enumerate(ids) if i in projections] + [(None, "combined_projected")]
+    base = {"mass_GeV": mass, "parameter": name}
+    rows = []
+    for comps, label in groups:
+        (upper,), why = profile_limits(pfit, comps, mass, coupling_range, [delta_chi2])
+        rows.append({**base, "component": label, "method": "delta_chi2_profile", "level": delta_chi2, "upper": upper,
+                     "note": why or "projection"})
+    top = pfit.theory.point(theory_values(pfit, coupling_range[1], mass))
+    picks = []
+    for comp in pfit.components:
+        if comp.counting_regions(top):
+            upper, why, k = best_cls_region(pfit, comp, mass, coupling_range, cls_level)
+            if comp.id in projections:
+                rows.append({**base, "component": comp.id, "method": "cls", "level": cls_level, "upper": upper,
+                             "note": why or "projection"})
+            if k is not None:
+                picks.append((comp, k))
+    if picks and any(c.id in projections for c, _ in picks):
+        upper, why = combined_cls_limit(pfit, picks, mass, coupling_range, cls_level)
+        rows.append({**base, "component": "combined_projected", "method": "cls", "level": cls_level, "upper": upper,
+                     "note": why or "projection"})
+    return rows
+
+
 @dataclass
 class _Scan:
-    """Picklable scan job for a chunk of masses (one chunk per worker, so each compiles the graphs once)."""
+    """Picklable scan job for a chunk of masses (one chunk per worker, so each compiles the graphs once): returns
+    (rows of limits.csv, rows of expected_limits.csv)."""
 
     fit: object
     masses: list[float]
     delta_chi2: float
     coupling_range: tuple[float, float]
     cls_level: float = 0.95
+    pfit: object = None
+    projections: tuple[str, ...] = ()
+    expected: bool = False
 
-    def __call__(self) -> list[dict]:
-        return [r for m in self.masses for r in scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)]
+    def __call__(self) -> tuple[list[dict], list[dict]]:
+        from globalfit.frequentist.expected import expected_rows
+
+        rows, exp = [], []
+        for m in self.masses:
+            rows += scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)
+            if self.pfit is not None:
+                rows += projected_rows(self.pfit, m, self.delta_chi2, self.coupling_range, self.cls_level,
+                                       list(self.projections))
+            if self.expected:
+                exp += expected_rows(self.pfit or self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level,
+                                     self.projections)
+        return rows, exp
 
 
 @dataclass
@@ -86,18 +139,20 @@ def width_bound_rows(fit, masses) -> list[dict]:
              "upper": float(simplified_width_bound(float(m), r, n_open_quarks(float(m))))} for m in masses]
 
 
-def limits(cfg):
+def limits(cfg, expected: bool = False):
     """Upper limits on the coupling vs mass for ``cfg`` (module docstring), in memory.
 
     Parameters
     ----------
     cfg
         :class:`globalfit.config.RunConfig` with model type u1 or simplified.
+    expected
+        Also compute the Asimov expected limits with their +-1/2 sigma bands (``LimitsResult.expected``).
 
     Returns
     -------
     globalfit.results.LimitsResult
-        The limits table and metadata; ``.save(dir)`` writes limits.csv and plots/limits.png.
+        The limits table and metadata; ``.save(dir)`` writes limits.csv (+ expected_limits.csv) and plots/limits.png.
 
     Raises
     ------
@@ -114,7 +169,10 @@ def limits(cfg):
 
     if cfg.model.type == "eft":
         raise ConfigError("limits vs mass need a Z' mass: use model type u1 or simplified", "model.type")
+    from globalfit.projections import projected_fit, projection_ids
+
     fit = Fit(cfg)
+    pfit, proj = projected_fit(cfg), tuple(projection_ids(cfg))
     crange = coupling_range(cfg, fit)
     masses = [float(m) for m in cfg.limits.mass_grid()]
     mass_par = next((p for p in fit.parameters if p.name == "mass_GeV"), None)
@@ -122,9 +180,11 @@ def limits(cfg):
         LOG.warning("mass_GeV is fixed at %g GeV in the run config: limits are computed at that mass only", mass_par.fixed_value)
         masses = [float(mass_par.fixed_value)]
     procs = cfg.limits.processes or default_processes()
-    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level) for chunk in _chunks(masses, procs)]
+    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, pfit, proj, expected)
+            for chunk in _chunks(masses, procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(masses), len(fit.components), len(jobs))
-    rows = [r for chunk in parallel_map(call, jobs, procs, progress="limits (chunks done)") for r in chunk]
+    done = parallel_map(call, jobs, procs, progress="limits (chunks done)")
+    rows = [r for chunk, _ in done for r in chunk]
     if cfg.model.type == "simplified":
         rows += width_bound_rows(fit, masses)
     sub = masses[:: max(1, len(masses) // N_BAYES_MASSES)]
@@ -134,5 +194,9 @@ def limits(cfg):
     table = pd.DataFrame(rows).sort_values(["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
     for _, r in table[~np.isfinite(table["upper"])].iterrows():
         LOG.info("no limit at M = %.4g GeV for %s (%s): %s", r["mass_GeV"], r["component"], r["method"], r["note"])
-    meta = {"masses_GeV": masses, "coupling_range": crange, "processes": procs}
-    return LimitsResult(table, resolved_config(cfg, fit), meta)
+    meta = {"masses_GeV": masses, "coupling_range": crange, "processes": procs, "projections": list(proj)}
+    exp_table = None
+    if expected:
+        exp_table = pd.DataFrame([r for _, chunk in done for r in chunk]).sort_values(
+            ["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
+    return LimitsResult(table, resolved_config(cfg, fit), meta, expected=exp_table)
