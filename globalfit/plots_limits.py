@@ -6,7 +6,7 @@ Styles (each named in the legend, so the plot reads without the CSV):
 - expected limits (Asimov median, ``expected_limits.csv``) of ``combined``: black dashed, with the +-1 sigma
   (green) and +-2 sigma (yellow) bands of pyhf's Brazil plot, for the profile Delta chi^2 method;
 - projections and ``combined_projected``: dash-dotted lines, labelled "projected";
-- Bayesian credible limits: dotted; prior-dominated points as grey crosses (not limits).
+- the width bound of the simplified model: thin grey dotted; Bayesian credible limits: black dotted; prior-dominated points as grey crosses (not limits).
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def plot_limits(table, path: Path, expected=None, projections: Sequence[str] = (
         if comp in projected:
             ax.plot(grp["mass_GeV"], grp["upper"], "-.", lw=2 if comp == "combined_projected" else 1.2,
                     label=f"projected: {comp} ({method})")
+        elif comp == "width_bound":
+            ax.plot(grp["mass_GeV"], grp["upper"], ":", color="0.5", lw=1, label="theory bound: Z' width (paper 000 eq. 2.9)")
         elif comp == "combined":
             ax.plot(grp["mass_GeV"], grp["upper"], "k-", lw=2.2, label=f"observed: combined data ({method})")
         else:

@@ -22,7 +22,10 @@ Asimov regions; the limit is where mu_up = 1.
 Poisson data with few events per bin (COHERENT LAr 2020: most of its bins hold < 10 events), (ii) a signal that is
 not one strength times a fixed shape (mono-X with the SM-Z interference, linear in the coupling next to the quadratic
 term; a Z' whose width changes the shape), (iii) interval components, whose chi^2 is flat inside the interval (no
-spread: the band collapses onto the median). For (i) and (ii) :func:`pseudo_limits` throws pseudo-experiments from
+spread: the band collapses onto the median), (iv) a signal-normalisation nuisance bounded at -1 (mono-X
+``signal_scale``, 25 %): profiling can switch the signal off at a pull cost of (1/0.25)^2 = 16, so Delta chi^2 never
+exceeds 16 and the +2 sigma edge (k^2 = 16) runs to the end of the coupling range; use ``k_factor_uncertainty: 0`` or
+pseudo-experiments for that edge. For (i) and (ii) :func:`pseudo_limits` throws pseudo-experiments from
 the same model and gives the quantiles of the toy limits (kinds in :data:`TOYS`).
 """
 
