@@ -1,4 +1,8 @@
-"""The catalogue of datasets: folders under ``likelihoods/`` and ``priors/``.
+"""The catalogue of datasets: folders under ``likelihoods/``, ``priors/`` and ``projections/``.
+
+``projections/<id>/`` holds projected (future) datasets in the same layout as a likelihood: their data are the
+expectation of a future experiment (observed = expected background), so they are used only through the run-config key
+``projections:`` and combine with the data as component ``combined_projected``, never as ``combined``.
 
 Each folder ``<section>/<id>/`` holds ``spec.yaml``, its data files, ``SOURCES.md`` and ``MANIFEST.sha256``. The
 spec names the component ``kind`` (see :mod:`globalfit.components`), a one-line ``description``, the ``citation``,
@@ -12,7 +16,7 @@ reads. Every problem is a :class:`~globalfit.errors.DataError` naming the datase
 
 The folders are found in a checkout (next to the package) and in an installed wheel (shipped as
 ``globalfit/_data/``), plus any folder listed in the environment variable ``GLOBALFIT_DATA_PATH``
-(``os.pathsep``-separated roots that contain ``likelihoods/`` and/or ``priors/``), so adding a dataset of
+(``os.pathsep``-separated roots that contain ``likelihoods/``, ``priors/`` or ``projections/``), so adding a dataset of
 an existing kind is a new folder and no code. A folder there that has the id of a built-in dataset is refused
 unless the catalogue is built with ``allow_shadowing=True`` (the run-config key ``allow_shadowing: true``).
 """
@@ -32,7 +36,7 @@ from globalfit.safe_yaml import clip, load_yaml
 from globalfit.schemas import DatasetSpec, validate_spec
 from globalfit.util import did_you_mean, log_once, sha256_file
 
-SECTIONS = ("likelihoods", "priors")
+SECTIONS = ("likelihoods", "priors", "projections")
 SPEC_NAME = "spec.yaml"
 MANIFEST_NAME = "MANIFEST.sha256"
 #: How to regenerate a dataset folder's checksums, for error messages.
@@ -89,7 +93,7 @@ class DatasetEntry:
     id
         Folder name, used in run configs.
     section
-        ``"likelihoods"`` or ``"priors"``.
+        ``"likelihoods"``, ``"priors"`` or ``"projections"``.
     folder
         Absolute path of the folder.
     spec
@@ -266,6 +270,9 @@ class Catalogue:
         if dataset_id not in known:
             other = next((s for s in SECTIONS if s != section and dataset_id in self.entries[s]), None)
             hint = f" (it is listed under {other}/)" if other else did_you_mean(dataset_id, known)
+            if other == "projections":
+                hint = (f" (it is a projection, projections/{dataset_id}/: list it under 'projections:' of the run "
+                        "config, never as data)")
             raise UnknownDatasetError(
                 f"unknown dataset {clip(dataset_id)}{hint}; known {section}: {', '.join(sorted(known)) or 'none'}",
                 section,

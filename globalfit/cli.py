@@ -298,7 +298,7 @@ def cmd_limits(args: argparse.Namespace) -> int:
     cfg, out = _config_and_out(args, "_limits")
     with _writing(out):
         partial = _partial(args, out, _store_present, "the finished masses of an interrupted scan")
-        limits(cfg, partial_dir=partial, resume=args.resume).save(out, force=args.force)
+        limits(cfg, partial_dir=partial, resume=args.resume, expected=args.expected).save(out, force=args.force)
         shutil.rmtree(partial, ignore_errors=True)
     print(f"limits written to {out}")
     return 0
@@ -481,6 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run", help="run config (YAML)")
     s.add_argument("--out", help="result folder (default: output.dir of the config + '_limits')")
     s.add_argument("--resume", action="store_true", help="continue an interrupted scan, skipping its finished masses")
+    s.add_argument("--expected", action="store_true",
+                   help="also write expected_limits.csv: Asimov median expected limits with +-1/2 sigma bands")
     s.add_argument("--force", action="store_true", help="replace an existing result folder")
     s.set_defaults(func=cmd_limits)
 

@@ -1,7 +1,7 @@
 """The run-config schema (pydantic) and its loader.
 
 A run config is a YAML file with the keys of DESIGN.md (``schema_version``, ``name``, ``model``, ``parameters``,
-``likelihoods``, ``priors``, ``sampler``, ``limits``, ``compare``, ``output``). :func:`load_config` parses it
+``likelihoods``, ``priors``, ``projections``, ``sampler``, ``limits``, ``compare``, ``output``). :func:`load_config` parses it
 (YAML 1.2 floats: ``1e-3`` is a float, not a string), validates it, and raises :class:`ConfigError` naming the
 YAML path of the first problem, with a did-you-mean for misspelled keys.
 
@@ -169,6 +169,8 @@ class RunConfig(_Strict):
     parameters: dict[str, ParameterConfig]
     likelihoods: list[DatasetRef] = Field(default_factory=list)
     priors: list[DatasetRef] = Field(default_factory=list)
+    #: projected datasets (``projections/<id>/``): only in limits, as component ``combined_projected`` with the data
+    projections: list[DatasetRef] = Field(default_factory=list)
     sampler: SamplerConfig = Field(default_factory=SamplerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     compare: CompareConfig = Field(default_factory=CompareConfig)
@@ -176,7 +178,7 @@ class RunConfig(_Strict):
     #: let a dataset under GLOBALFIT_DATA_PATH replace a built-in one with the same id (refused otherwise)
     allow_shadowing: bool = False
 
-    @field_validator("likelihoods", "priors", mode="before")
+    @field_validator("likelihoods", "priors", "projections", mode="before")
     @classmethod
     def _refs(cls, v):
         if v is None:
@@ -296,7 +298,7 @@ def _check_parameters(cfg: RunConfig, spec: TheorySpec) -> None:
             lo = prior.sampling_bounds()[0]
             if lo <= 0:
                 raise ConfigError(f"{name} must be positive (got {lo})", f"parameters.{name}.{'value' if par.fixed else 'lower'}")
-    for sec in ("likelihoods", "priors"):
+    for sec in ("likelihoods", "priors", "projections"):
         ids = [r.id for r in getattr(cfg, sec)]
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
@@ -322,12 +324,17 @@ def load_config(path: str | Path) -> RunConfig:
 
 
 def check_datasets(cfg: RunConfig, catalogue=None) -> None:
-    """Check that every likelihood and prior id exists in the catalogue (data files verified)."""
+    """Check that every likelihood, prior and projection id exists in its section of the catalogue (data files
+    verified); a projection listed under ``likelihoods:`` is an error that points to ``projections:``."""
     from globalfit.catalogue import Catalogue
 
     cat = catalogue or Catalogue(allow_shadowing=cfg.allow_shadowing)
-    for sec in ("likelihoods", "priors"):
+    for sec in ("likelihoods", "priors", "projections"):
         for i, ref in enumerate(getattr(cfg, sec)):
+            if sec != "projections" and ref.id in cat.entries["projections"] and ref.id not in cat.entries[sec]:
+                raise ConfigError(f"{ref.id!r} is a projection (projections/{ref.id}/), not data: list it under "
+                                  "'projections:' (it then enters limits as combined_projected, never a fit)",
+                                  f"{sec}[{i}]")
             try:
                 cat.get(ref.id, sec)
             except ConfigError as exc:

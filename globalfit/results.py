@@ -7,7 +7,8 @@ written by ``globalfit run`` opens again as a :class:`RunResult` with :func:`loa
 Folder contents (**pinned** names): a run writes ``config.yaml``, ``posterior.nc``, ``summary.csv``,
 ``evidence.json`` (nested sampling only) and ``plots/``, plus ``nested_run.npz`` (nested sampling only: the full
 weighted run, :func:`load_nested_run`); limits write ``limits.csv``, ``config.yaml`` and
-``plots/limits.png``; a comparison writes ``compare.csv``, ``config.yaml``, ``README.md`` and
+``plots/limits.png`` (and ``expected_limits.csv`` with expected limits); a comparison writes ``compare.csv``,
+``config.yaml``, ``README.md`` and
 ``plots/bayes_factors.png``.
 """
 
@@ -156,23 +157,32 @@ class LimitsResult:
     config
         Resolved config as written to ``config.yaml``.
     metadata
-        ``masses_GeV``, ``coupling_range`` (the scanned range of the coupling) and ``processes``.
+        ``masses_GeV``, ``coupling_range`` (the scanned range of the coupling), ``processes`` and ``projections``.
+    expected
+        Expected limits (``globalfit limits --expected``): the pinned columns of
+        :data:`globalfit.frequentist.expected.EXPECTED_COLUMNS` and ``note``; None when not computed.
     """
 
     table: Any
     config: dict
     metadata: dict = field(default_factory=dict)
+    expected: Any = None
 
     def save(self, out_dir: Path, *, force: bool = False) -> Path:
-        """Write limits.csv, config.yaml and plots/limits.png; refuses an existing folder unless ``force``."""
+        """Write limits.csv, expected_limits.csv (when computed), config.yaml and plots/limits.png; refuses an existing
+        folder unless ``force``."""
+        from globalfit.frequentist.expected import EXPECTED_COLUMNS
         from globalfit.plots import plot_limits
 
         out_dir = Path(out_dir)
         with staged_folder(out_dir, force=force) as tmp:
             self.table.reindex(columns=LIMITS_COLUMNS + ["prior_dominated"]).to_csv(tmp / "limits.csv", index=False)
+            if self.expected is not None:
+                self.expected.reindex(columns=EXPECTED_COLUMNS + ["note"]).to_csv(tmp / "expected_limits.csv",
+                                                                                   index=False)
             write_yaml(tmp / "config.yaml", self.config)
             (tmp / "plots").mkdir()
-            plot_limits(self.table, tmp / "plots" / "limits.png")
+            plot_limits(self.table, tmp / "plots" / "limits.png", self.expected, self.metadata.get("projections", ()))
         return out_dir
 
 

@@ -132,7 +132,7 @@ def test_inside_range_edges():
 # -- parts 4 and 5: fixed parameters, finite gradients --------------------------------------------------------------
 DATASETS = [("coherent_csi_2017", "B-3Lmu"), ("coherent_csi_2021", "B-3Lmu"), ("coherent_lar_2020", "B-3Lmu"),
             ("oscillation_esteban2018", "B-3Lmu"), ("oscillation_esteban2018_single", "B-3Lmu"),
-            ("dune_t2hk_projection", "B-3Lmu"), ("lhc_atlas_dilepton_2019", "B-3Lmu"),
+            ("lhc_atlas_dilepton_2019", "B-3Lmu"),
             ("lhc_atlas_ditau_2017", "B-3Ltau"), ("lhc_atlas_monojet_2017", "B-3Lmu"),
             ("lhc_atlas_monophoton_2017", "B-3Lmu"), ("lhc_cms_monojet_2017", "B-3Lmu"),
             ("priors:babar_4mu_2016", "B-3Lmu"), ("priors:ccfr_trident", "B-3Lmu"),

@@ -48,7 +48,8 @@ def _theories() -> dict[str, TheorySpec]:
 
 
 def _section(dataset: str) -> str:
-    return "likelihoods" if dataset in Catalogue().ids("likelihoods") else "priors"
+    cat = Catalogue()
+    return next(s for s in ("likelihoods", "priors", "projections") if dataset in cat.ids(s))
 
 
 @pytest.mark.parametrize("dataset", sorted(BEFORE))
@@ -146,7 +147,7 @@ def test_simplified_equals_eft(dataset):
     at eps^u_aa = eps^d_aa = 2 epsilon (paper 002 eq. 1.1-1.2: eps^V = eps^L + eps^R with paper 000's eps^L = eps^R =
     epsilon) give the same log L in every low-energy component both modes support: rel 1e-8. With the paper000
     convention the same log L is reached at eps^V = epsilon instead."""
-    e = Catalogue().get(dataset)
+    e = Catalogue().get(dataset, _section(dataset))
     cls = component_class(e.kind)
     simp = TheorySpec("simplified", flavours=("e", "mu"))
     paper000 = TheorySpec("simplified", flavours=("e", "mu"), epsilon_convention="paper000")

@@ -2,6 +2,11 @@
 dataset alone and combined), CLs limits (counting datasets), in simplified mode the theory bound of paper 000 eq. 2.9
 (component ``width_bound``) and, on a subset of the masses, the Bayesian credible limit (method ``bayesian``).
 
+With ``projections:`` in the config, each projection alone and component ``combined_projected`` (data + projections)
+are added (``combined`` stays data only; a projection's "observed" data are its expectation, so its row is its
+expected limit). With ``expected=True`` the Asimov expected limits and their bands are computed as well
+(:mod:`globalfit.frequentist.expected`, ``expected_limits.csv``).
+
 A point where no crossing exists inside the prior range, or where the optimiser fails, is NaN with the reason in the
 ``note`` column; the scan goes on.
 """
@@ -30,11 +35,44 @@ def scan_mass(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, 
     return delta_chi2_rows(fit, mass, delta_chi2, coupling_range) + cls_rows(fit, mass, coupling_range, cls_level)
 
 
+def projected_rows(pfit, mass: float, delta_chi2: float, coupling_range: tuple[float, float], cls_level: float,
+                   projections: list[str]) -> list[dict]:
+    """Rows of ``limits.csv`` at one mass (GeV) from the fit of data + projections: each projection alone and
+    ``combined_projected`` (profile Delta chi^2, and CLs over the counting datasets), noted as projections."""
+    from globalfit.frequentist.cls import best_cls_region, combined_cls_limit, theory_values
+    from globalfit.frequentist.expected import profile_limits
+
+    name = pfit.theory.coupling_name
+    ids = [c.id for c in pfit.components]
+    groups = [([j], i) for j, i in enumerate(ids) if i in projections] + [(None, "combined_projected")]
+    base = {"mass_GeV": mass, "parameter": name}
+    rows = []
+    for comps, label in groups:
+        (upper,), why = profile_limits(pfit, comps, mass, coupling_range, [delta_chi2])
+        rows.append({**base, "component": label, "method": "delta_chi2_profile", "level": delta_chi2, "upper": upper,
+                     "note": why or "projection"})
+    top = pfit.theory.point(theory_values(pfit, coupling_range[1], mass))
+    picks = []
+    for comp in pfit.components:
+        if comp.counting_regions(top):
+            upper, why, k = best_cls_region(pfit, comp, mass, coupling_range, cls_level)
+            if comp.id in projections:
+                rows.append({**base, "component": comp.id, "method": "cls", "level": cls_level, "upper": upper,
+                             "note": why or "projection"})
+            if k is not None:
+                picks.append((comp, k))
+    if picks and any(c.id in projections for c, _ in picks):
+        upper, why = combined_cls_limit(pfit, picks, mass, coupling_range, cls_level)
+        rows.append({**base, "component": "combined_projected", "method": "cls", "level": cls_level, "upper": upper,
+                     "note": why or "projection"})
+    return rows
+
+
 @dataclass
 class _Scan:
-    """Picklable scan job for a chunk of masses (one chunk per worker, so each compiles the graphs once). Each finished
-    mass goes to ``store`` (when given) as soon as it is done, so an interrupted scan loses at most one mass per
-    worker."""
+    """Picklable scan job for a chunk of masses (one chunk per worker, so each compiles the graphs once): returns
+    (rows of limits.csv, rows of expected_limits.csv). Each finished mass goes to ``store`` (when given) as soon as it
+    is done, so an interrupted scan loses at most one mass per worker."""
 
     fit: object
     masses: list[tuple[str, float]]  # (store key, mass in GeV)
@@ -44,17 +82,30 @@ class _Scan:
     store: FinishedStore | None = None
     #: Size of the whole grid, for the progress lines (0: no progress lines).
     n_total: int = 0
+    pfit: object = None
+    projections: tuple[str, ...] = ()
+    expected: bool = False
 
-    def __call__(self) -> list[dict]:
-        rows = []
+    def __call__(self) -> tuple[list[dict], list[dict]]:
+        from globalfit.frequentist.expected import expected_rows
+
+        rows, exp = [], []
         for key, m in self.masses:
             done = scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)
+            if self.pfit is not None:
+                done += projected_rows(self.pfit, m, self.delta_chi2, self.coupling_range, self.cls_level,
+                                       list(self.projections))
+            done_exp = []
+            if self.expected:
+                done_exp = expected_rows(self.pfit or self.fit, m, self.delta_chi2, self.coupling_range,
+                                         self.cls_level, self.projections)
             if self.store is not None:
-                self.store.put(key, done)
+                self.store.put(key, {"rows": done, "expected": done_exp})
             rows += done
+            exp += done_exp
             if self.n_total:  # one line per mass (from the worker; a chunk count says little)
                 LOG.info("limits: M = %.4g GeV done (%d masses in all)", m, self.n_total)
-        return rows
+        return rows, exp
 
 
 @dataclass
@@ -126,7 +177,7 @@ def no_limit_notes(table) -> list[str]:
     return out
 
 
-def limits(cfg, *, partial_dir=None, resume: bool = False):
+def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = False):
     """Upper limits on the coupling vs mass for ``cfg`` (module docstring), in memory.
 
     Parameters
@@ -138,11 +189,13 @@ def limits(cfg, *, partial_dir=None, resume: bool = False):
         caller removes it; None keeps nothing.
     resume
         Take the masses finished by an interrupted scan from ``partial_dir`` and compute only the others.
+    expected
+        Also compute the Asimov expected limits with their +-1/2 sigma bands (``LimitsResult.expected``).
 
     Returns
     -------
     globalfit.results.LimitsResult
-        The limits table and metadata; ``.save(dir)`` writes limits.csv and plots/limits.png.
+        The limits table and metadata; ``.save(dir)`` writes limits.csv (+ expected_limits.csv) and plots/limits.png.
 
     Raises
     ------
@@ -159,8 +212,11 @@ def limits(cfg, *, partial_dir=None, resume: bool = False):
     from globalfit.output import resolved_config, resume_config
     from globalfit.results import LimitsResult
 
+    from globalfit.projections import projected_fit, projection_ids
+
     require_mass_model(cfg)
     fit = Fit(cfg)
+    pfit, proj = projected_fit(cfg), tuple(projection_ids(cfg))
     crange = coupling_range(cfg, fit)
     masses = [float(m) for m in cfg.limits.mass_grid()]
     mass_par = next((p for p in fit.parameters if p.name == "mass_GeV"), None)
@@ -179,11 +235,16 @@ def limits(cfg, *, partial_dir=None, resume: bool = False):
     if finished:
         LOG.info("resuming: %d of %d masses and %d of %d Bayesian limits finished earlier", len(scan) - len(todo),
                  len(scan), len(bayes_items) - len(bayes_todo), len(bayes_items))
-    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, store, len(masses))
-            for chunk in _chunks(todo, procs)]
+    jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, store, len(masses), pfit, proj,
+                  expected) for chunk in _chunks(todo, procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(todo), len(fit.components), len(jobs))
-    rows = [r for chunk in parallel_map(call, jobs, procs, progress="limits (chunks done)") for r in chunk]
-    rows += [r for key, _ in scan if key in finished for r in finished[key]]
+    done = parallel_map(call, jobs, procs, progress="limits (chunks done)")
+    rows = [r for chunk, _ in done for r in chunk]
+    exp_rows = [r for _, chunk in done for r in chunk]
+    for key, _ in scan:
+        if key in finished:
+            rows += finished[key]["rows"]
+            exp_rows += finished[key]["expected"]
     if cfg.model.type == "simplified":
         rows += width_bound_rows(fit, masses)
     bayes = parallel_map(call, [_BayesJob(fit, crange, c, store) for c in _chunks(bayes_todo, procs)], procs,
@@ -193,6 +254,10 @@ def limits(cfg, *, partial_dir=None, resume: bool = False):
     table = pd.DataFrame(rows).sort_values(["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
     for line in no_limit_notes(table):
         LOG.info("%s", line)
-    meta = {"masses_GeV": masses, "coupling_range": crange, "processes": procs}
-    return LimitsResult(table, resolved, meta)
+    meta = {"masses_GeV": masses, "coupling_range": crange, "processes": procs, "projections": list(proj)}
+    exp_table = None
+    if expected:
+        exp_table = pd.DataFrame(exp_rows).sort_values(["mass_GeV", "method", "component"],
+                                                      kind="stable").reset_index(drop=True)
+    return LimitsResult(table, resolved, meta, expected=exp_table)
 

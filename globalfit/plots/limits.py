@@ -1,29 +1,57 @@
-"""Upper limits vs mass from a limits table (``limits.csv``)."""
+"""The limits plot: observed, expected (Brazil bands) and projected limits vs the Z' mass.
+
+Styles (each named in the legend, so the plot reads without the CSV):
+
+- observed limits of the data: solid lines (the ``combined`` data limit thick black);
+- expected limits (Asimov median, ``expected_limits.csv``) of ``combined``: black dashed, with the +-1 sigma
+  (green) and +-2 sigma (yellow) bands of pyhf's Brazil plot, for the profile Delta chi^2 method;
+- projections and ``combined_projected``: dash-dotted lines, labelled "projected";
+- the width bound of the simplified model: thin grey dotted; Bayesian credible limits: black dotted; prior-dominated points as grey crosses (not limits).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
-from globalfit.plots.style import pyplot, save
+#: The method whose expected bands are drawn (the other methods' expected limits stay in the CSV).
+BAND_METHOD = "delta_chi2_profile"
 
 
-def plot_limits(table, path: Path) -> None:
-    """Upper limits vs mass, one line per component and method, from a limits table (``LimitsResult.table``).
+def plot_limits(table, path: Path, expected=None, projections: Sequence[str] = ()) -> None:
+    """Draw ``plots/limits.png`` from a limits table (``LimitsResult.table``), its expected table (or None) and the
+    ids of the run's projections. Rows without a finite limit are left out."""
+    import matplotlib
 
-    Rows without a finite limit are left out. Bayesian credible limits (method ``bayesian``) are drawn as a dotted line
-    only where they are limits; where ``prior_dominated`` is true the number is the prior's own quantile, shown as grey
-    crosses labelled as such rather than as a limit.
-    """
-    plt = pyplot()
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    projected = {*projections, "combined_projected"}
     table = table[np.isfinite(table["upper"])]
     bayes = table["method"] == "bayesian"
     dominated = bayes & (table["prior_dominated"].eq(True) if "prior_dominated" in table else False)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(8, 5))
+    if expected is not None and len(expected):
+        band = expected[(expected["component"] == "combined") & (expected["method"] == BAND_METHOD)]
+        band = band[np.isfinite(band["median"])].sort_values("mass_GeV")
+        if len(band):
+            m = band["mass_GeV"]
+            ax.fill_between(m, band["minus2"], band["plus2"], color="#ffdd33", label="expected combined +-2 sigma")
+            ax.fill_between(m, band["minus1"], band["plus1"], color="#33bb33", label="expected combined +-1 sigma")
+            ax.plot(m, band["median"], "k--", lw=1.5, label="expected combined (median, Asimov)")
     for (comp, method), grp in table[~bayes].groupby(["component", "method"]):
-        ls = "-" if comp == "combined" else "--"
-        ax.plot(grp["mass_GeV"], grp["upper"], ls, lw=2 if comp == "combined" else 1, label=f"{comp} ({method})")
+        grp = grp.sort_values("mass_GeV")
+        if comp in projected:
+            ax.plot(grp["mass_GeV"], grp["upper"], "-.", lw=2 if comp == "combined_projected" else 1.2,
+                    label=f"projected: {comp} ({method})")
+        elif comp == "width_bound":
+            ax.plot(grp["mass_GeV"], grp["upper"], ":", color="0.5", lw=1, label="theory bound: Z' width (paper 000 eq. 2.9)")
+        elif comp == "combined":
+            ax.plot(grp["mass_GeV"], grp["upper"], "k-", lw=2.2, label=f"observed: combined data ({method})")
+        else:
+            ax.plot(grp["mass_GeV"], grp["upper"], "-", lw=1, alpha=0.8, label=f"observed: {comp} ({method})")
     credible = table[bayes & ~dominated]
     if len(credible):
         ax.plot(credible["mass_GeV"], credible["upper"], "k:", lw=2, label="Bayesian 95 % credible upper limit")
@@ -34,6 +62,7 @@ def plot_limits(table, path: Path) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("M_Z' [GeV]")
     ax.set_ylabel(f"upper limit on {table['parameter'].iloc[0]}" if len(table) else "upper limit")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=6, loc="best")
     fig.tight_layout()
-    save(fig, path)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

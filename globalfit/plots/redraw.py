@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import yaml
-
 from globalfit.errors import ConfigError, DataError, GlobalfitError
+from globalfit.safe_yaml import load_yaml
 
 LOG = logging.getLogger("globalfit.plots")
 FORMATS = ("png", "pdf")
@@ -71,11 +70,15 @@ def redraw(folder: str | Path, fmt: str = "png") -> list[Path]:
                                    config=res.config, free=free)
     elif (folder / "limits.csv").is_file():
         written.append(plots / f"limits.{fmt}")
-        plot_limits(pd.read_csv(folder / "limits.csv"), written[-1])
+        exp_path = folder / "expected_limits.csv"
+        cfg_path = folder / "config.yaml"
+        projected = (load_yaml(cfg_path, "result config").get("projections") or []) if cfg_path.is_file() else []
+        plot_limits(pd.read_csv(folder / "limits.csv"), written[-1],
+                    pd.read_csv(exp_path) if exp_path.is_file() else None, projected)
     elif (folder / "compare.csv").is_file():
         written.append(plot_bayes_factors(pd.read_csv(folder / "compare.csv"), plots / f"bayes_factors.{fmt}"))
     else:
         raise DataError(f"{folder} is not a globalfit result folder (no posterior.nc, limits.csv or compare.csv)")
     if (folder / "config.yaml").is_file():
-        LOG.debug("model of %s: %s", folder, yaml.safe_load((folder / "config.yaml").read_text()).get("model"))
+        LOG.debug("model of %s: %s", folder, load_yaml(folder / "config.yaml", "result config").get("model"))
     return written

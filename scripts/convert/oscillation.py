@@ -1,7 +1,8 @@
 """Write the oscillation NSI datasets from the numbers printed in papers 004 and 002 (their Table 1).
 
 Run: ``python scripts/convert/oscillation.py``. Writes likelihoods/oscillation_esteban2018/,
-likelihoods/oscillation_esteban2018_single/ and likelihoods/dune_t2hk_projection/.
+likelihoods/oscillation_esteban2018_single/ and projections/dune_t2hk_projection/ (a projection: used only through
+the run-config key ``projections:``).
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def main() -> None:
     ):
         rows = [("u", obs, lo, hi) for obs, pieces in table.items() for lo, hi in pieces]
         write_dataset(
-            "likelihoods", dataset,
+            "projections" if table is TABLE1_002_DUNE else "likelihoods", dataset,
             {"kind": "nsi_intervals", "description": desc, "citation": cite, "mode": "single",
              "confidence": "2 sigma (Delta chi^2 = 4 at the interval edges)", "default_matter": "u"},
             {"intervals.csv": intervals_frame(rows)},
