@@ -1,7 +1,7 @@
-"""Command-line interface: ``globalfit list | check | run | limits | compare | evaluate | plot | map | describe``.
+"""Command-line interface: ``globalfit list | check | run | limits | compare | sweep | evaluate | plot | map | describe``.
 
 Common flags on every verb, before or after it: ``-v`` (globalfit's own DEBUG lines), ``-vv`` (DEBUG of every
-library), ``-q`` (warnings only), ``-j N`` (at most N worker processes).
+library), ``-q`` (warnings only), ``-j N`` (at most N worker processes), ``--scheduler ADDRESS`` (a Dask scheduler).
 
 User errors (:class:`~globalfit.errors.GlobalfitError`) are printed to stderr as one line each and the command exits
 with code 2, leaving no partial output folder; anything else is a bug and keeps its traceback. Ctrl-C and SIGTERM
@@ -276,6 +276,13 @@ def _config_and_out(args: argparse.Namespace, suffix: str = ""):
     return cfg, out
 
 
+def _executor(cfg, args: argparse.Namespace):
+    """The run's executor (its ``executor:`` block, or the Dask scheduler of ``--scheduler``) for the verb's work."""
+    from globalfit.executor import using
+
+    return using(cfg.executor, scheduler=getattr(args, "scheduler", None))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from globalfit.inference.nested import CHECKPOINT
     from globalfit.inference.run import run
@@ -298,7 +305,9 @@ def cmd_limits(args: argparse.Namespace) -> int:
     cfg, out = _config_and_out(args, "_limits")
     with _writing(out):
         partial = _partial(args, out, _store_present, "the finished masses of an interrupted scan")
-        limits(cfg, partial_dir=partial, resume=args.resume, expected=args.expected).save(out, force=args.force)
+        with _executor(cfg, args):
+            result = limits(cfg, partial_dir=partial, resume=args.resume, expected=args.expected)
+        result.save(out, force=args.force)
         shutil.rmtree(partial, ignore_errors=True)
     print(f"limits written to {out}")
     return 0
@@ -311,12 +320,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     cfg, out = _config_and_out(args, "_compare")
     with _writing(out):
         partial = _partial(args, out, _store_present, "the finished models of an interrupted comparison")
-        result = compare(cfg, partial_dir=partial, resume=args.resume)
+        with _executor(cfg, args):
+            result = compare(cfg, partial_dir=partial, resume=args.resume)
         result.save(out, force=args.force)
         shutil.rmtree(partial, ignore_errors=True)
     print(result.text())
     print(COMPARE_NOTE)
     print(f"model comparison written to {out}")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from globalfit.sweep import sweep, sweep_points
+
+    cfg, out = _config_and_out(args, "_sweep")
+    sweep_points(cfg)  # a bad sweep block is refused before any work
+    with _writing(out):
+        partial = _partial(args, out, _store_present, "the finished points of an interrupted sweep")
+        with _executor(cfg, args):
+            result = sweep(cfg, partial_dir=partial, resume=args.resume)
+        result.save(out, force=args.force)
+        shutil.rmtree(partial, ignore_errors=True)
+    print(f"sweep ({result.metadata['points']} points x {len(result.metadata['masses_GeV'])} masses) written to {out}")
     return 0
 
 
@@ -394,6 +419,8 @@ def _common_flags(parser: argparse.ArgumentParser, suppress: bool) -> None:
                         **(d or {"default": 0}))
     parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only", **d)
     parser.add_argument("-j", "--jobs", type=int, metavar="N", help="at most N worker processes", **(d or {"default": None}))
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="send the work to the Dask scheduler at ADDRESS "
+                        "(tcp://host:8786; needs the dask extra)", **(d or {"default": None}))
 
 
 _LOG_HANDLER: logging.Handler | None = None
@@ -492,6 +519,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="continue an interrupted comparison, skipping finished models")
     s.add_argument("--force", action="store_true", help="replace an existing result folder")
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("sweep", help="limits over charge assignments (r-basis grid or list), dataset sets and masses")
+    s.add_argument("run", help="run config (YAML) with a sweep: block")
+    s.add_argument("--out", help="result folder (default: output.dir of the config + '_sweep')")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted sweep, skipping finished points")
+    s.add_argument("--force", action="store_true", help="replace an existing result folder")
+    s.set_defaults(func=cmd_sweep)
 
     s = sub.add_parser("evaluate", help="per-component chi^2 and pulls at one parameter point")
     s.add_argument("run", help="run config (YAML)")

@@ -156,6 +156,53 @@ class CompareConfig(_Strict):
     models: list[str] = Field(default_factory=list)
 
 
+class ExecutorConfig(_Strict):
+    """``executor:`` — where parallel work goes (:mod:`globalfit.executor`): local processes, or a Dask cluster at
+    ``address`` (without one, a ``distributed.LocalCluster`` of ``workers`` processes)."""
+
+    kind: Literal["processes", "dask"] = "processes"
+    address: str | None = Field(None, min_length=1, max_length=500)
+    workers: int | None = Field(None, ge=1, le=100_000)
+
+    @model_validator(mode="after")
+    def _address_needs_dask(self) -> "ExecutorConfig":
+        if self.address and self.kind != "dask":
+            raise ValueError("'address' names a Dask scheduler: set kind: dask")
+        return self
+
+
+class RGrid(_Strict):
+    """One axis of a sweep grid: ``num`` equally spaced values from ``start`` to ``stop`` (exact rationals)."""
+
+    start: Union[float, str]
+    stop: Union[float, str]
+    num: int = Field(ge=1, le=1000)
+
+
+class SweepConfig(_Strict):
+    """``sweep:`` — limits over charge assignments (a list, and/or a grid in paper 004's r-basis, eq. 2:
+    X = r_BL (B-L) + r_mutau (Lmu-Ltau) + r_mue (Lmu-Le)), dataset sets and masses (:mod:`globalfit.sweep`).
+
+    ``grid`` maps each of ``r_BL``, ``r_mutau``, ``r_mue`` to a number (fixed) or ``{start, stop, num}``; ``datasets``
+    lists sets of likelihood/prior ids (each set replaces the run's datasets; default: the run's own);
+    ``masses_GeV`` defaults to the ``limits:`` grid."""
+
+    charges: list[Union[str, dict[str, Union[float, str]]]] = Field(default_factory=list)
+    grid: dict[Literal["r_BL", "r_mutau", "r_mue"], Union[float, str, RGrid]] | None = None
+    datasets: list[list[str]] | None = None
+    masses_GeV: Union[MassGrid, list[float], None] = None
+
+    @model_validator(mode="after")
+    def _some_point(self) -> "SweepConfig":
+        if not self.charges and not self.grid:
+            raise ValueError("a sweep needs 'charges' (a list) or 'grid' (r_BL, r_mutau, r_mue)")
+        if self.datasets is not None and (not self.datasets or any(not s for s in self.datasets)):
+            raise ValueError("'datasets' must be a non-empty list of non-empty lists of dataset ids")
+        if isinstance(self.masses_GeV, list) and (not self.masses_GeV or any(m <= 0 for m in self.masses_GeV)):
+            raise ValueError(f"masses must be positive and at least one (got {self.masses_GeV})")
+        return self
+
+
 class OutputConfig(_Strict):
     dir: str = "results/run"
 
@@ -175,6 +222,8 @@ class RunConfig(_Strict):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     compare: CompareConfig = Field(default_factory=CompareConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
+    sweep: SweepConfig | None = None
     #: let a dataset under GLOBALFIT_DATA_PATH replace a built-in one with the same id (refused otherwise)
     allow_shadowing: bool = False
 

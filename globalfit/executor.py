@@ -1,22 +1,130 @@
 """The one seam for parallel work: map a picklable function over items.
 
-Locally it uses processes (``concurrent.futures.ProcessPoolExecutor``); when the environment variable
-``GLOBALFIT_DASK_SCHEDULER`` holds the address of a Dask scheduler, work goes to that cluster instead
-(``pip install globalfit[dask]``). ``processes=1`` runs serially in this process (no pickling, easiest to debug).
+Where the work goes is chosen by the run config's ``executor:`` block (or the CLI's ``--scheduler ADDRESS``), made
+active for a block of code by :func:`using`:
+
+- ``kind: processes`` (default): local worker processes (``concurrent.futures.ProcessPoolExecutor``), at most
+  ``$GLOBALFIT_PROCESSES`` (the CLI's ``-j N``); ``processes=1`` runs serially in this process (no pickling, easiest
+  to debug);
+- ``kind: dask``: a Dask cluster (``pip install 'globalfit[dask]'``): the scheduler at ``address`` (a cluster started
+  by ``dask-jobqueue`` on SLURM, say), or without an address a ``distributed.LocalCluster`` of ``workers`` processes
+  started for the block and closed after it. The environment variable ``GLOBALFIT_DASK_SCHEDULER`` still selects a
+  scheduler when no executor is active.
+
+The likelihood objects of a task (:class:`globalfit.model.Fit`) are shipped to each worker once, not once per task,
+and kept there in a per-process cache keyed by the digest of their pickle, so that their compiled functions are built
+once per worker however many small tasks it runs. A task that fails can become a substitute result (``on_error``,
+e.g. a NaN row with the reason) instead of ending the whole map.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import hashlib
+import io
 import logging
 import os
+import pickle
+import sys
+import threading
+from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+from globalfit.errors import ConfigError
 
 LOG = logging.getLogger("globalfit.executor")
 
-
 #: Environment variable capping the worker processes (set by the CLI's ``-j N``).
 PROCESSES_ENV = "GLOBALFIT_PROCESSES"
+#: Environment variable naming a Dask scheduler when no executor is active (kept for older scripts).
+SCHEDULER_ENV = "GLOBALFIT_DASK_SCHEDULER"
+#: Seconds to wait for a Dask scheduler before calling it unreachable.
+CONNECT_TIMEOUT_S = 10.0
+#: Fits kept per worker process (each holds compiled functions of some MB; a sweep visits many).
+CACHE_SIZE = 16
+
+
+@dataclass
+class ExecutorSpec:
+    """Where :func:`parallel_map` sends work (the ``executor:`` block of a run config).
+
+    Attributes
+    ----------
+    kind
+        ``"processes"`` or ``"dask"``.
+    address
+        Dask scheduler address (``tcp://host:8786``); None starts a ``LocalCluster`` (kind dask).
+    workers
+        Worker processes of a ``LocalCluster`` (default: :func:`default_processes`).
+    key
+        Config path named in error messages (``executor.address`` or ``--scheduler``).
+    """
+
+    kind: str = "processes"
+    address: str | None = None
+    workers: int | None = None
+    key: str = "executor"
+    _client: Any = field(default=None, repr=False)
+    _cluster: Any = field(default=None, repr=False)
+
+    def client(self):
+        """The Dask client of this block, connected (or its LocalCluster started) on first use."""
+        if self._client is None:
+            self._client, self._cluster = _connect(self)
+        return self._client
+
+    def close(self) -> None:
+        for obj in (self._client, self._cluster):
+            if obj is not None:
+                with contextlib.suppress(Exception):  # closing a cluster that already went away is not an error
+                    obj.close()
+        self._client = self._cluster = None
+
+
+_ACTIVE: contextvars.ContextVar[ExecutorSpec | None] = contextvars.ContextVar("globalfit_executor", default=None)
+
+
+@contextlib.contextmanager
+def using(config: Any = None, *, scheduler: str | None = None) -> Iterator[ExecutorSpec]:
+    """Make an executor active for the block: every :func:`parallel_map` inside it uses it.
+
+    Parameters
+    ----------
+    config
+        The ``executor:`` block of a run config (:class:`globalfit.config.ExecutorConfig`, or anything with ``kind``,
+        ``address``, ``workers``), or None for the default (local processes).
+    scheduler
+        A Dask scheduler address overriding the config (the CLI's ``--scheduler``); implies kind dask.
+
+    Raises
+    ------
+    ConfigError
+        On first use of a Dask executor: without the ``dask`` extra, or for an unreachable scheduler.
+    """
+    kind = getattr(config, "kind", "processes")
+    address = getattr(config, "address", None)
+    key = "executor"
+    if scheduler:
+        kind, address, key = "dask", scheduler, "--scheduler"
+    spec = ExecutorSpec(kind=kind, address=address, workers=getattr(config, "workers", None), key=key)
+    token = _ACTIVE.set(spec)
+    try:
+        yield spec
+    finally:
+        _ACTIVE.reset(token)
+        spec.close()
+
+
+def active() -> ExecutorSpec | None:
+    """The executor made active by :func:`using` (or by ``$GLOBALFIT_DASK_SCHEDULER``), None for local processes."""
+    spec = _ACTIVE.get()
+    if spec is None and os.environ.get(SCHEDULER_ENV):
+        spec = ExecutorSpec(kind="dask", address=os.environ[SCHEDULER_ENV], key=SCHEDULER_ENV)
+        _ACTIVE.set(spec)  # one connection for the rest of this context, not one per map
+    return spec if spec is not None and spec.kind == "dask" else None
 
 
 def _cap() -> int | None:
@@ -25,7 +133,11 @@ def _cap() -> int | None:
 
 
 def default_processes() -> int:
-    """Processes to use by default: ``$GLOBALFIT_PROCESSES`` when set, else the CPUs available to this process."""
+    """Parallel slots to size work for: the worker threads of an active Dask cluster; else ``$GLOBALFIT_PROCESSES``
+    when set, else the CPUs available to this process."""
+    spec = active()
+    if spec is not None:
+        return max(1, sum(spec.client().nthreads().values()))
     if _cap():
         return _cap()
     try:
@@ -35,7 +147,8 @@ def default_processes() -> int:
 
 
 def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int | None = None,
-                 progress: str | None = None) -> list[Any]:
+                 progress: str | None = None,
+                 on_error: Callable[[Any, BaseException], Any] | None = None) -> list[Any]:
     """``[fn(x) for x in items]`` computed in parallel, results in input order.
 
     Parameters
@@ -43,39 +156,209 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
     fn
         Picklable function of one argument.
     items
-        Inputs.
+        Inputs; many small ones are fine (the Fits they hold are sent to each worker once and compiled once there).
     processes
-        Worker processes (default: :func:`default_processes`); 1 runs serially.
+        Local worker processes (default: :func:`default_processes`); 1 runs serially. Ignored on a Dask cluster.
     progress
-        Label for progress lines logged at INFO (``"limits: 12/60"``), or None for silence.
+        Label for progress lines logged at INFO as results arrive (``"limits: 12/60"``), or None for silence.
+    on_error
+        ``on_error(item, exc)`` gives the result of an item whose task raised (e.g. NaN rows with the reason); None
+        lets the exception end the map.
     """
     items = list(items)
-    n = len(items)
-    address = os.environ.get("GLOBALFIT_DASK_SCHEDULER")
-    if address:
-        from distributed import Client
-
-        with Client(address) as client:
-            futures = client.map(fn, items, pure=False)
-            return client.gather(futures)
+    spec = active()
+    if spec is not None:
+        return _dask_map(spec, fn, items, progress, on_error)
     processes = min(processes or default_processes(), _cap() or 10**6)  # -j N caps even a configured count
+    n = len(items)
     results: list[Any] = [None] * n
     if processes == 1 or n <= 1:
         for i, x in enumerate(items):
-            results[i] = fn(x)
+            results[i] = _guarded(fn, x, on_error)
             _progress(progress, i + 1, n)
         return results
-    with ProcessPoolExecutor(max_workers=min(processes, n), initializer=_single_threaded_blas) as pool:
-        futs = {pool.submit(fn, x): i for i, x in enumerate(items)}
+    shared, packed = _pack(fn, items)
+    with ProcessPoolExecutor(max_workers=min(processes, n), initializer=_init_worker, initargs=(shared,)) as pool:
+        futs = {pool.submit(_run_packed, p): i for i, p in enumerate(packed)}
         for done, fut in enumerate(as_completed(futs), start=1):
-            results[futs[fut]] = fut.result()
+            i = futs[fut]
+            results[i] = _outcome(fut, items[i], on_error)
             _progress(progress, done, n)
     return results
 
 
+def _dask_map(spec: ExecutorSpec, fn, items: list, progress: str | None, on_error) -> list[Any]:
+    client = spec.client()  # first: without the dask extra this is the ConfigError saying so
+    from distributed import as_completed as dask_completed
+
+    shared, packed = _pack(fn, items)
+    # the Fits go to every worker once; each task names them by digest (scattered as one object in a list: a dict
+    # would be scattered value by value under its own keys, which the next map's scatter would then release)
+    shared_future = client.scatter([shared], broadcast=True, hash=False)[0] if shared else None
+    futures = [client.submit(_run_packed, p, shared_future, pure=False) for p in packed]
+    index = {f.key: i for i, f in enumerate(futures)}
+    results: list[Any] = [None] * len(items)
+    try:
+        for done, fut in enumerate(dask_completed(futures), start=1):
+            i = index[fut.key]
+            results[i] = _outcome(fut, items[i], on_error)
+            _progress(progress, done, len(items))
+    finally:
+        client.cancel(futures)  # an interrupted map leaves no work behind on the cluster
+    return results
+
+
+def _guarded(fn, x, on_error):
+    if on_error is None:
+        return fn(x)
+    try:
+        return fn(x)
+    except Exception as exc:  # the caller asked for a substitute result: any failure of the task qualifies
+        LOG.warning("task failed (%s: %s); its result is replaced", type(exc).__name__, exc)
+        return on_error(x, exc)
+
+
+def _outcome(fut, item, on_error):
+    """A finished future's result, or ``on_error``'s substitute for its exception."""
+    if on_error is None:
+        return fut.result()
+    try:
+        return fut.result()
+    except Exception as exc:  # includes a worker killed under the task (KilledWorker, BrokenProcessPool)
+        LOG.warning("task failed (%s: %s); its result is replaced", type(exc).__name__, exc)
+        return on_error(item, exc)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Dask connection
+def _connect(spec: ExecutorSpec):
+    """``(client, cluster)``: a client of the scheduler at ``spec.address``, or of a new LocalCluster."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ConfigError("the dask executor needs the dask extra: pip install 'globalfit[dask]'",
+                          f"{spec.key}.kind" if spec.key == "executor" else spec.key) from None
+    if spec.address:
+        if spec.workers:
+            LOG.warning("%s: 'workers' is ignored with a scheduler address (the cluster has its own)", spec.key)
+        try:
+            client = Client(spec.address, timeout=CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            where = f"{spec.key}.address" if spec.key == "executor" else spec.key
+            raise ConfigError(f"cannot reach the Dask scheduler at {spec.address!r} within {CONNECT_TIMEOUT_S:g} s "
+                              f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'no answer'})",
+                              where) from None
+        LOG.info("Dask scheduler %s: %d worker(s)", spec.address, len(client.nthreads()))
+        return client, None
+    n = spec.workers or (_cap() or _local_cpus())
+    # one thread per worker: PyTensor's compiled functions are not made for concurrent calls, and BLAS is limited too
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+    LOG.info("Dask LocalCluster with %d worker(s) started", n)
+    return Client(cluster), cluster
+
+
+def _local_cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Tasks: the Fits are pickled once per map, named by digest, cached per worker process
+def _is_shared(obj: Any) -> bool:
+    # by name, so that the executor needs no import of the model (and so of PyTensor)
+    model = sys.modules.get("globalfit.model")
+    return model is not None and type(obj) is getattr(model, "Fit", None)
+
+
+class _Packer(pickle.Pickler):
+    def __init__(self, buf, shared: dict[str, bytes], seen: dict[int, str]):
+        super().__init__(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        self.shared, self.seen = shared, seen
+
+    def persistent_id(self, obj):
+        if not _is_shared(obj):
+            return None
+        token = self.seen.get(id(obj))
+        if token is None:
+            data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+            token = hashlib.sha256(data).hexdigest()
+            self.shared[token] = data
+            self.seen[id(obj)] = token
+        return ("fit", token)
+
+
+def _pack(fn, items: list) -> tuple[dict[str, bytes], list[bytes]]:
+    """``(shared, tasks)``: the pickles of the Fits by digest and one pickle of ``(fn, item)`` per item naming them."""
+    shared: dict[str, bytes] = {}
+    seen: dict[int, str] = {}
+    packed = []
+    for x in items:
+        buf = io.BytesIO()
+        _Packer(buf, shared, seen).dump((fn, x))
+        packed.append(buf.getvalue())
+    return shared, packed
+
+
+_SHARED: dict[str, bytes] = {}
+_CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_WORKER_READY = False
+
+
+def worker_cached(key: Any, build: Callable[[], Any]) -> Any:
+    """``build()`` once per worker process and thread for ``key`` (hashable), then the same object.
+
+    Compiled PyTensor functions are not thread-safe, so each thread of a multi-threaded Dask worker gets its own; the
+    oldest entries go beyond :data:`CACHE_SIZE`.
+    """
+    full = (key, threading.get_ident())
+    with _CACHE_LOCK:
+        if full in _CACHE:
+            _CACHE.move_to_end(full)
+            return _CACHE[full]
+    obj = build()
+    with _CACHE_LOCK:
+        _CACHE[full] = obj
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return obj
+
+
+class _Unpacker(pickle.Unpickler):
+    def __init__(self, buf, shared: dict[str, bytes]):
+        super().__init__(buf)
+        self.shared = shared
+
+    def persistent_load(self, pid):
+        kind, token = pid
+        if kind != "fit":  # pragma: no cover - only _Packer writes these pickles
+            raise pickle.UnpicklingError(f"unknown shared object {kind!r}")
+        return worker_cached(("fit", token), lambda: pickle.loads(self.shared[token]))
+
+
+def _init_worker(shared: dict[str, bytes] | None = None) -> None:
+    """Worker initialiser: one BLAS thread per process, and the Fits of the map."""
+    global _WORKER_READY
+    if shared:
+        _SHARED.update(shared)
+    if not _WORKER_READY:
+        _single_threaded_blas()
+        _WORKER_READY = True
+
+
+def _run_packed(task: bytes, shared: dict[str, bytes] | None = None) -> Any:
+    """Worker side of a task: resolve its Fits from the per-process cache (unpickled on first use) and call it."""
+    _init_worker()
+    # on Dask the Fits come with the task (held once per worker by Dask); in a process pool from the initialiser
+    fn, x = _Unpacker(io.BytesIO(task), shared if shared is not None else _SHARED).load()
+    return fn(x)
+
+
 def _single_threaded_blas() -> None:
-    """Worker initialiser: one BLAS thread per process. Without it each worker's OpenBLAS spins up a thread per core and
-    two workers on two cores run 3-4 times slower than one (measured with benchmarks/bench_runs.py)."""
+    """One BLAS thread per process. Without it each worker's OpenBLAS spins up a thread per core and two workers on
+    two cores run 3-4 times slower than one (measured with benchmarks/bench_runs.py)."""
     try:
         from threadpoolctl import threadpool_limits
 
