@@ -94,18 +94,20 @@ def predictive_plots(fit, samples: Mapping[str, np.ndarray], folder: Path, fmt: 
                 continue
             draws = [expected_parts(fit, comp, v, axis) for v in points]
             parts = {k: np.array([d[k] for d in draws]) for k in draws[0]}
-            sm = sum(expected_parts(fit, comp, sm_point, axis).values())
+            sm = expected_parts(fit, comp, sm_point, axis)
             suffix = "" if axis is None else "_" + axis.lower()
             path = Path(folder) / f"{comp.id}_predictive{suffix}.{fmt}"
             written.append(_plot(comp.id, axis, obs, parts, sm, rng, path))
     return written
 
 
-def _plot(dataset: str, axis: str | None, obs: Mapping, parts: Mapping[str, np.ndarray], sm: np.ndarray, rng,
-          path: Path) -> Path:
+def _plot(dataset: str, axis: str | None, obs: Mapping, parts: Mapping[str, np.ndarray],
+          sm_parts: Mapping[str, np.ndarray], rng, path: Path) -> Path:
     """One predictive figure: stacked mean contributions, the 68/95 % predictive band of simulated data, the SM-only
-    expectation and the data with their errors."""
+    expectation and the data with their errors; with a breakdown, a lower panel of the data minus the mean
+    backgrounds against the signal (the beam-on excess of the COHERENT papers)."""
     plt = pyplot()
+    sm = sum(sm_parts.values())
     mus = sum(parts.values())
     noise = noise_model(obs)
     if noise == "poisson":
@@ -118,8 +120,12 @@ def _plot(dataset: str, axis: str | None, obs: Mapping, parts: Mapping[str, np.n
     def stair(y):
         return np.append(y, y[-1])
 
-    fig, ax = plt.subplots(figsize=(6.5, 4.4))
-    if len(parts) > 1:
+    breakdown = len(parts) > 1
+    if breakdown:
+        fig, (ax, low) = plt.subplots(2, 1, figsize=(6.5, 6.0), sharex=True, height_ratios=[3, 1.5])
+    else:
+        fig, ax = plt.subplots(figsize=(6.5, 4.4))
+    if breakdown:
         # backgrounds at the bottom, the signal (first contribution) on top: the top edge is the mean expectation
         base = np.zeros(len(centres))
         for (name, values), colour in reversed(list(zip(parts.items(), _STACK_COLOURS))):
@@ -134,7 +140,9 @@ def _plot(dataset: str, axis: str | None, obs: Mapping, parts: Mapping[str, np.n
     ax.step(edges, stair(sm), where="post", color="C3", ls="--", label="Standard Model only")
     ax.errorbar(centres, obs["counts"], yerr=obs.get("errors"), fmt="ko", ms=3, label="data")
     ax.set_xlim(edges[0], edges[-1])
-    ax.set_xlabel(obs.get("xlabel", "bin"))
+    if breakdown:
+        _excess_panel(low, edges, obs, parts, sm_parts)
+    (low if breakdown else ax).set_xlabel(obs.get("xlabel", "bin"))
     ax.set_ylabel("events per bin")
     view = "" if axis is None else f", projection on {axis}"
     ax.set_title(f"{dataset}: posterior predictive{view} ({len(mus)} draws)", fontsize=10)
@@ -144,3 +152,24 @@ def _plot(dataset: str, axis: str | None, obs: Mapping, parts: Mapping[str, np.n
     ax.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=7, ncol=2, loc="best")
     fig.tight_layout()
     return save(fig, path)
+
+
+def _excess_panel(ax, edges: np.ndarray, obs: Mapping, parts: Mapping[str, np.ndarray],
+                  sm_parts: Mapping[str, np.ndarray]) -> None:
+    """Data minus the posterior-mean backgrounds (every contribution but the first) with the data errors, against the
+    signal (the first contribution): its 68 % band over the draws and its SM-only value."""
+    signal_name, *backgrounds = parts
+    excess = np.asarray(obs["counts"], dtype=float) - sum(parts[k].mean(axis=0) for k in backgrounds)
+    lo, hi = np.percentile(parts[signal_name], [16, 84], axis=0)
+
+    def stair(y):
+        return np.append(y, y[-1])
+
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.fill_between(edges, stair(lo), stair(hi), step="post", color=_STACK_COLOURS[0], lw=0,
+                    label=f"{signal_name}, 68 % of draws")
+    ax.step(edges, stair(sm_parts[signal_name]), where="post", color="C3", ls="--", label="Standard Model")
+    ax.errorbar(0.5 * (edges[1:] + edges[:-1]), excess, yerr=obs.get("errors"), fmt="ko", ms=3,
+                label="data - backgrounds")
+    ax.set_ylabel("excess events")
+    ax.legend(fontsize=7, ncol=3, loc="best")
