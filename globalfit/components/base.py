@@ -179,7 +179,8 @@ class Component(ABC):
     def expected_components(self, theory: "TheoryPoint", nuisances: Mapping[str, Any],
                             axis: str | None = None) -> dict[str, Any]:
         """Named contributions to the expected counts (``"CEvNS"``, each background...), in events per bin, for the
-        posterior-predictive breakdown. Default: none.
+        posterior-predictive breakdown, the signal first (plots stack the backgrounds under it and subtract them for
+        the excess panel). Default: none.
 
         With ``axis`` None they are per bin of ``expected()["counts"]`` and sum to it; with the name of one of
         :meth:`projections` they are projected on that axis of a multi-dimensional dataset.

@@ -57,6 +57,11 @@ def _standard_model(fit, vals: Mapping[str, float]) -> dict[str, float]:
     return sm
 
 
+def _stair(y: np.ndarray) -> np.ndarray:
+    """Per-bin values repeated at the last edge, for ``step="post"`` drawing over bin edges."""
+    return np.append(y, y[-1])
+
+
 def _views(comp) -> list[tuple[str | None, dict]]:
     """(axis, observed data on it) of every plotted projection: the default one first."""
     return [(None, comp.observed()), *comp.projections().items()]
@@ -117,9 +122,6 @@ def _plot(dataset: str, axis: str | None, obs: Mapping, parts: Mapping[str, np.n
     edges = np.asarray(obs["edges"], dtype=float)
     centres = 0.5 * (edges[1:] + edges[:-1])
 
-    def stair(y):
-        return np.append(y, y[-1])
-
     breakdown = len(parts) > 1
     if breakdown:
         fig, (ax, low) = plt.subplots(2, 1, figsize=(6.5, 6.0), sharex=True, height_ratios=[3, 1.5])
@@ -128,16 +130,17 @@ def _plot(dataset: str, axis: str | None, obs: Mapping, parts: Mapping[str, np.n
     if breakdown:
         # backgrounds at the bottom, the signal (first contribution) on top: the top edge is the mean expectation
         base = np.zeros(len(centres))
-        for (name, values), colour in reversed(list(zip(parts.items(), _STACK_COLOURS))):
+        for i, (name, values) in reversed(list(enumerate(parts.items()))):
             top = base + values.mean(axis=0)
-            ax.fill_between(edges, stair(base), stair(top), step="post", color=colour, lw=0, label=name)
+            ax.fill_between(edges, _stair(base), _stair(top), step="post", color=_STACK_COLOURS[i % len(_STACK_COLOURS)],
+                            lw=0, label=name)
             base = top
     lo95, lo68, hi68, hi95 = np.percentile(sim, [2.5, 16, 84, 97.5], axis=0)
-    ax.fill_between(edges, stair(lo95), stair(hi95), step="post", facecolor="none", edgecolor="0.35", hatch="////",
+    ax.fill_between(edges, _stair(lo95), _stair(hi95), step="post", facecolor="none", edgecolor="0.35", hatch="////",
                     lw=0, label=f"95 % posterior predictive ({noise} noise)")
-    ax.fill_between(edges, stair(lo68), stair(hi68), step="post", color="0.2", alpha=0.3, lw=0, label="68 %")
-    ax.step(edges, stair(np.median(mus, axis=0)), where="post", color="C0", label="median expectation")
-    ax.step(edges, stair(sm), where="post", color="C3", ls="--", label="Standard Model only")
+    ax.fill_between(edges, _stair(lo68), _stair(hi68), step="post", color="0.2", alpha=0.3, lw=0, label="68 %")
+    ax.step(edges, _stair(np.median(mus, axis=0)), where="post", color="C0", label="median expectation")
+    ax.step(edges, _stair(sm), where="post", color="C3", ls="--", label="Standard Model only")
     ax.errorbar(centres, obs["counts"], yerr=obs.get("errors"), fmt="ko", ms=3, label="data")
     ax.set_xlim(edges[0], edges[-1])
     if breakdown:
@@ -162,13 +165,10 @@ def _excess_panel(ax, edges: np.ndarray, obs: Mapping, parts: Mapping[str, np.nd
     excess = np.asarray(obs["counts"], dtype=float) - sum(parts[k].mean(axis=0) for k in backgrounds)
     lo, hi = np.percentile(parts[signal_name], [16, 84], axis=0)
 
-    def stair(y):
-        return np.append(y, y[-1])
-
     ax.axhline(0.0, color="0.6", lw=0.8)
-    ax.fill_between(edges, stair(lo), stair(hi), step="post", color=_STACK_COLOURS[0], lw=0,
+    ax.fill_between(edges, _stair(lo), _stair(hi), step="post", color=_STACK_COLOURS[0], lw=0,
                     label=f"{signal_name}, 68 % of draws")
-    ax.step(edges, stair(sm_parts[signal_name]), where="post", color="C3", ls="--", label="Standard Model")
+    ax.step(edges, _stair(sm_parts[signal_name]), where="post", color="C3", ls="--", label="Standard Model")
     ax.errorbar(0.5 * (edges[1:] + edges[:-1]), excess, yerr=obs.get("errors"), fmt="ko", ms=3,
                 label="data - backgrounds")
     ax.set_ylabel("excess events")
