@@ -58,7 +58,10 @@ class _EvidenceJob:
 
         cfg = self.cfg.with_charges(self.model)
         fit = Fit(cfg)
+        LOG.info("compare: model %s (%s) started", self.model, fit.theory.charges.expression())
         results, ev = nested_evidence(fit, resolved_config(cfg), print_progress=False)
+        LOG.info("compare: model %s finished, ln Z = %.3f +- %.3f", self.model, ev["log_evidence"],
+                 ev["log_evidence_err"])
         from globalfit.inference.nested import equal_weight_draws
 
         row = {"model": self.model, "charges": fit.theory.charges.expression(),

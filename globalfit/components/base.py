@@ -176,6 +176,23 @@ class Component(ABC):
         """Observed data per bin, keys matching :meth:`expected` (numpy arrays), plus optional ``"edges"``."""
         return {}
 
+    def expected_components(self, theory: "TheoryPoint", nuisances: Mapping[str, Any],
+                            axis: str | None = None) -> dict[str, Any]:
+        """Named contributions to the expected counts (``"CEvNS"``, each background...), in events per bin, for the
+        posterior-predictive breakdown, the signal first (plots stack the backgrounds under it and subtract them for
+        the excess panel). Default: none.
+
+        With ``axis`` None they are per bin of ``expected()["counts"]`` and sum to it; with the name of one of
+        :meth:`projections` they are projected on that axis of a multi-dimensional dataset.
+        """
+        return {}
+
+    def projections(self) -> dict[str, dict[str, Any]]:
+        """Further 1-D projections of a multi-dimensional binned dataset (CsI 2021 t_rec; LAr F90 and time): axis
+        name -> the data projected on it, in the format of :meth:`observed` (counts, errors, edges, xlabel). Default:
+        none (the projection of :meth:`observed` is the only one)."""
+        return {}
+
     def counting_regions(self, theory: "TheoryPoint") -> list[CountingRegion]:
         """Single-bin regions for CLs limits; empty for components that are not counting experiments."""
         return []

@@ -124,10 +124,13 @@ class CoherentCsI2017(SNSCEvNS):
         resid = self.n_meas - self.predicted_signal(theory) * (1.0 + gamma) - self.b_on * (1.0 + beta)
         return -0.5 * ((resid**2) / self.sigma2).sum()
 
+    def expected_components(self, theory, nuisances, axis=None) -> dict[str, Any]:
+        g = nuisances.get
+        return {"CEvNS": self.predicted_signal(theory) * (1.0 + g("gamma", 0.0)),
+                "beam-on prompt neutrons": self.b_on * (1.0 + g("beta", 0.0))}
+
     def expected(self, theory, nuisances) -> dict[str, Any]:
-        gamma = nuisances.get("gamma", 0.0)
-        beta = nuisances.get("beta", 0.0)
-        return {"counts": self.predicted_signal(theory) * (1.0 + gamma) + self.b_on * (1.0 + beta)}
+        return {"counts": sum(self.expected_components(theory, nuisances).values())}
 
     def observed(self) -> dict[str, Any]:
         return {"counts": self.n_meas, "errors": np.sqrt(self.sigma2), "edges": self.edges_pe, "xlabel": "photoelectrons"}
@@ -160,9 +163,14 @@ class CoherentLAr2020(SNSCEvNS):
         self.ss = bins["steady_state"].to_numpy(float)
         e_edges = np.unique(np.concatenate([bins["e_low_keVee"], bins["e_high_keVee"]]))
         t_edges = np.unique(np.concatenate([bins["t_low_us"], bins["t_high_us"]]))
+        f_edges = np.unique(np.concatenate([bins["f90_low"], bins["f90_high"]]))
         self.e_index = np.searchsorted(e_edges, bins["e_low_keVee"].to_numpy(float) + 1e-9) - 1
         t_index = np.searchsorted(t_edges, bins["t_low_us"].to_numpy(float) + 1e-9) - 1
+        f_index = np.searchsorted(f_edges, bins["f90_low"].to_numpy(float) + 1e-9) - 1
         self.e_edges = e_edges
+        #: (bin index of every (energy, F90, time) bin, edges, axis label) per projection axis
+        self.axes = {"energy": (self.e_index, e_edges, "energy [keVee]"), "F90": (f_index, f_edges, "F90"),
+                     "time": (t_index, t_edges, r"time [$\mu$s]")}
 
         eff = entry.read_csv("efficiency.csv")
         a, b = spec["quenching"]["a"], spec["quenching"]["b_per_keVnr"]
@@ -207,10 +215,31 @@ class CoherentLAr2020(SNSCEvNS):
         r_d = ratio_to_sm(self.k_delayed.counts(theory.eps), self.sm_delayed)
         return self.cevns_sm * (self.w_prompt * r_p[self.e_index] + (1.0 - self.w_prompt) * r_d[self.e_index])
 
-    def expected_counts(self, theory, nuisances: Mapping[str, Any]) -> Any:
+    def contributions(self, theory, nuisances: Mapping[str, Any]) -> dict[str, Any]:
+        """Signal and each background per (energy, F90, time) bin."""
         g = nuisances.get
-        return (self.signal(theory) * (1.0 + g("gamma", 0.0)) + self.brn_p * (1.0 + g("brn_prompt", 0.0))
-                + self.brn_d * (1.0 + g("brn_delayed", 0.0)) + self.ss * (1.0 + g("steady_state", 0.0)))
+        return {"CEvNS": self.signal(theory) * (1.0 + g("gamma", 0.0)),
+                "prompt BRN": self.brn_p * (1.0 + g("brn_prompt", 0.0)),
+                "delayed BRN": self.brn_d * (1.0 + g("brn_delayed", 0.0)),
+                "steady state": self.ss * (1.0 + g("steady_state", 0.0))}
+
+    def expected_counts(self, theory, nuisances: Mapping[str, Any]) -> Any:
+        return sum(self.contributions(theory, nuisances).values())
+
+    def _project(self, values: np.ndarray, axis: str) -> np.ndarray:
+        index, edges, _ = self.axes[axis]
+        return np.bincount(index, np.asarray(values, dtype=float), minlength=len(edges) - 1)
+
+    def expected_components(self, theory, nuisances, axis=None) -> dict[str, Any]:
+        return {k: self._project(v, axis or "energy") for k, v in self.contributions(theory, nuisances).items()}
+
+    def projections(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for axis in ("F90", "time"):
+            counts = self._project(self.data, axis)
+            out[axis] = {"counts": counts, "errors": np.sqrt(counts), "edges": self.axes[axis][1],
+                         "xlabel": self.axes[axis][2]}
+        return out
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
         return -poisson_half_deviance(self.expected_counts(theory, nuisances), self.data)

@@ -169,13 +169,18 @@ class CoherentCsI2021(SNSCEvNS):
             sig = sig * (1.0 + sum(g(k, 0.0) * v for k, v in self.shape_deltas.items()))
         return sig
 
+    def contributions(self, theory, nuisances: Mapping[str, Any]) -> dict[str, Any]:
+        """Signal and each background in the coincidence window, each [n_pe, n_t]."""
+        g = nuisances.get
+        return {"CEvNS": self.signal(theory, nuisances) * (1.0 + g("gamma", 0.0)),
+                "BRN": self.templates["brn"] * (1.0 + g("brn", 0.0)),
+                "NIN": self.templates["nin"] * (1.0 + g("nin", 0.0)),
+                "steady state": self.ss * (1.0 + g("steady_state", 0.0))}
+
     def expected_counts(self, theory, nuisances: Mapping[str, Any]) -> tuple[Any, Any]:
         """(lambda_C, lambda_AC), each [n_pe, n_t]."""
-        g = nuisances.get
-        ss = self.ss * (1.0 + g("steady_state", 0.0))
-        lam_c = (self.signal(theory, nuisances) * (1.0 + g("gamma", 0.0)) + self.templates["brn"] * (1.0 + g("brn", 0.0))
-                 + self.templates["nin"] * (1.0 + g("nin", 0.0)) + ss)
-        return lam_c, ss
+        parts = self.contributions(theory, nuisances)
+        return sum(parts.values()), parts["steady state"]
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
         lam_c, lam_ac = self.expected_counts(theory, nuisances)
@@ -186,6 +191,15 @@ class CoherentCsI2021(SNSCEvNS):
         lam_c, _ = self.expected_counts(theory, nuisances)
         return {"counts": lam_c.sum(axis=1)}
 
+    def expected_components(self, theory, nuisances, axis=None) -> dict[str, Any]:
+        summed = {None: 1, "PE": 1, "t_rec": 0}[axis]  # the axis summed over: PE spectrum by default
+        return {k: v.sum(axis=summed) for k, v in self.contributions(theory, nuisances).items()}
+
     def observed(self) -> dict[str, Any]:
         counts = self.data_c.sum(axis=1)
         return {"counts": counts, "errors": np.sqrt(counts), "edges": self.pe_edges, "xlabel": "photoelectrons"}
+
+    def projections(self) -> dict[str, dict[str, Any]]:
+        counts = self.data_c.sum(axis=0)
+        return {"t_rec": {"counts": counts, "errors": np.sqrt(counts), "edges": self.t_edges,
+                          "xlabel": r"reconstructed time $t_\mathrm{rec}$ [$\mu$s]"}}

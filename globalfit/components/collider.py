@@ -188,8 +188,11 @@ class MonoXInclusive(Component):
         return [CountingRegion(s[k], self.n_bkg_inc[k], self.n_err_inc[k], self.n_obs_inc[k],
                                f"pTmiss > {self.thresholds[k]:g} GeV") for k in range(len(self.thresholds))]
 
+    def expected_components(self, theory, nuisances, axis=None) -> dict[str, Any]:
+        return {"Z' signal": self.signal_events(theory, nuisances), "SM background": self.n_bkg}
+
     def expected(self, theory, nuisances) -> dict[str, Any]:
-        return {"counts": self.signal_events(theory, nuisances) + self.n_bkg}
+        return {"counts": sum(self.expected_components(theory, nuisances).values())}
 
     def observed(self) -> dict[str, Any]:
         return {"counts": self.n_obs, "errors": np.sqrt(self.n_obs + self.bkg_var)}

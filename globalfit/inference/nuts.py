@@ -13,6 +13,32 @@ RHAT_MAX = 1.01
 ESS_MIN = 400
 
 
+class DrawProgress:
+    """PyMC sampling callback: one INFO line per tenth of each chain's draws (tuning included), so that a long NUTS
+    run shows progress in logs too (log lines end with a newline; PyMC's own bar redraws one terminal line).
+
+    Parameters
+    ----------
+    tune, draws
+        Tuning and kept draws per chain.
+    chains
+        Number of chains.
+    every
+        Draws between lines (default: a tenth of a chain).
+    """
+
+    def __init__(self, tune: int, draws: int, chains: int, every: int | None = None):
+        self.total = int(tune) + int(draws)
+        self.chains = int(chains)
+        self.every = max(1, int(every or self.total // 10))
+
+    def __call__(self, trace=None, draw=None) -> None:
+        done = draw.draw_idx + 1
+        if done % self.every == 0 or done == self.total:
+            LOG.info("NUTS chain %d/%d: %d/%d draws%s", draw.chain + 1, self.chains, done, self.total,
+                     " (tuning)" if draw.tuning else "")
+
+
 def run_nuts(fit, strict: bool = False) -> tuple[np.ndarray, dict]:
     """Sample with NUTS; return draws in sampling space (chain, draw, ndim) and sample stats.
 
@@ -28,7 +54,8 @@ def run_nuts(fit, strict: bool = False) -> tuple[np.ndarray, dict]:
                     "nested sampling (sampler.method: nested) is the better tool here")
     with fit.pymc_model():
         idata = pm.sample(draws=s.draws, tune=s.tune, chains=s.chains, cores=1, target_accept=s.target_accept,
-                          random_seed=s.seed, progressbar=False, compute_convergence_checks=False)
+                          random_seed=s.seed, progressbar=False, compute_convergence_checks=False,
+                          callback=DrawProgress(s.tune, s.draws, s.chains))
     names = fit.parameter_set.sampling_names
     draws = np.stack([idata.posterior[n].values for n in names], axis=-1)
     div = idata.sample_stats["diverging"].values
