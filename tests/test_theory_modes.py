@@ -87,17 +87,31 @@ def test_reasons_are_informative():
     assert not ok and "muon" in why and "B-3Le" in why
 
 
-@pytest.mark.parametrize("dataset,params", [("coherent_csi_2017", ("eps_e_ee",)), ("coherent_lar_2020", ("eps_u_tautau",)),
-                                            ("oscillation_esteban2018", ("eps_e_ee",))])
-def test_eft_blind_parameters_reported(dataset, params):
+@pytest.mark.parametrize("dataset,params,options", [
+    ("coherent_csi_2017", ("eps_e_ee",), {}), ("coherent_lar_2020", ("eps_u_tautau",), {}),
+    ("oscillation_esteban2018", ("eps_e_ee",), {"matter_potential": False})])
+def test_eft_blind_parameters_reported(dataset, params, options):
     """eft mode (new with the declarations; on main every eft point counted as sensitive): a dataset that reads no
-    eps the parameters can change is reported insensitive, and indeed its log L does not move (exact)."""
+    eps the parameters can change is reported insensitive, and indeed its log L does not move (exact). (The
+    oscillation intervals see eps^e through the matter potential unless ``matter_potential: false``.)"""
     spec = TheorySpec("eft", eft_parameters=params)
     e = Catalogue().get(dataset)
-    comp = component_class(e.kind)(e, spec, {})
+    comp = component_class(e.kind)(e, spec, options)
     assert not comp.is_sensitive()[0]
     ll = [float(comp.log_likelihood(spec.point({p: v for p in params}), {})) for v in (0.0, 0.3)]
     assert ll[0] == ll[1]
+
+
+def test_oscillation_sees_electron_nsi_through_the_matter_potential():
+    """With the matter potential eps^e + eps^p + Y_n eps^n (paper 004 footnote 2, the default) eps^e_ee moves the
+    oscillation term: eps_e_ee = -0.3 is eps_ee - eps_mumu = -0.3/2.051 = -0.146 in the p+n variable, outside its 2-sigma
+    interval [-0.038, 0.707] (paper 004 Table 1)."""
+    spec = TheorySpec("eft", eft_parameters=("eps_e_ee",))
+    e = Catalogue().get("oscillation_esteban2018")
+    comp = component_class(e.kind)(e, spec, {})
+    assert comp.is_sensitive()[0]
+    ll = [float(comp.log_likelihood(spec.point({"eps_e_ee": v}), {})) for v in (0.0, -0.3)]
+    assert ll[1] < ll[0] - 2.0
 
 
 def test_mode_classes_and_spec_interface():
