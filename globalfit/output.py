@@ -90,11 +90,15 @@ def resolved_config(cfg, fit=None, extra: dict | None = None) -> dict:
 
 
 def resume_config(resolved: dict) -> dict:
-    """The part of a resolved config that decides whether an interrupted verb may be resumed: all of it but the
-    number of processes, which changes no number (a scan interrupted with 4 processes can go on with 2). Versions
-    and the output folder are left out by :func:`globalfit.checkpoint.config_digest` and checked separately."""
+    """The part of a resolved config that decides whether an interrupted verb may be resumed: all of it but where the
+    work runs (``limits.processes``, ``sampler.processes``, the ``executor`` block), which changes no number (a scan
+    interrupted with 4 processes can go on with 2, or on a Dask cluster). Versions and the output folder are left out
+    by :func:`globalfit.checkpoint.config_digest` and checked separately."""
     d = dict(resolved)
     d["limits"] = {k: v for k, v in d.get("limits", {}).items() if k != "processes"}
+    if "sampler" in d:
+        d["sampler"] = {k: v for k, v in d["sampler"].items() if k != "processes"}
+    d.pop("executor", None)
     return d
 
 
