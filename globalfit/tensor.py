@@ -92,7 +92,9 @@ def hat_weights(x: Any, nodes: np.ndarray) -> list[Any]:
     nodes = np.asarray(nodes, dtype=float)
     m = math_of(x)
     if len(nodes) == 1:
-        return [1.0 + 0.0 * x]
+        # a constant: no graph of x at all (x may be an expensive expression, e.g. a width, whose gradient would
+        # otherwise be built and compiled only to be multiplied by zero)
+        return [1.0]
     xc = m.clip(x, nodes[0], nodes[-1])
     out = []
     for j, nj in enumerate(nodes):

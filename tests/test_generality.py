@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from globalfit.parameters import Normal
+
 from globalfit.physics.constants import G_F
 
 SQRT2_GF = np.sqrt(2.0) * G_F
@@ -170,9 +172,10 @@ def _interior_points(fit, rng, n: int) -> list[np.ndarray]:
     for _ in range(n):
         x = []
         for p in fit.free:
-            lo, hi = (p.mu - 2 * p.sigma, p.mu + 2 * p.sigma) if p.prior == "normal" else p.sampling_bounds()
-            if p.prior == "normal" and p.lower is not None:
-                lo = max(lo, p.lower + 1e-3)
+            lo, hi = p.sampling_bounds()
+            if isinstance(p.prior, Normal):
+                mu, sigma = p.prior.mu, p.prior.sigma
+                lo, hi = max(lo + 1e-3, mu - 2 * sigma), min(hi - 1e-3, mu + 2 * sigma)
             x.append(rng.uniform(lo, hi))
         out.append(np.array(x))
     return out
