@@ -217,3 +217,32 @@ def test_trident_continuous_in_mass():
     heavy = masses > 1.0 + 1e-9
     pull = lambda r: ((r - 0.82) / 0.28) ** 2 - ((1 - 0.82) / 0.28) ** 2  # noqa: E731
     assert ll[heavy] == pytest.approx(-0.5 * pull(trident_ratio(g, masses[heavy], -3.0, -3.0)), rel=1e-9)
+
+
+# one dataset of every kind, each with the mass fixed, through the samplers and the limits scan (part 4)
+KIND_SAMPLE = [("coherent_csi_2017", "B-3Lmu", 0.05), ("oscillation_esteban2018", "Le-Lmu", 1.0),
+               ("lhc_atlas_dilepton_2019", "B-3Lmu", 500.0), ("lhc_cms_monojet_2017", "B-3Lmu", 500.0),
+               ("priors:ccfr_trident", "B-3Lmu", 2.0), ("priors:lhcb_darkphoton_2019", "B-3Lmu", 0.3),
+               ("gm2_muon_2025", "Lmu-Ltau", 0.05)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset, charges, mass", KIND_SAMPLE, ids=[d for d, _, _ in KIND_SAMPLE])
+def test_fixed_mass_through_nested_nuts_and_limits(dataset, charges, mass):
+    """With ``mass_GeV: {value: M}`` a short nested run, a short NUTS run and the limits scan all finish with finite
+    numbers for every kind (before: a TypeError from a Python comparison on a tensor for trident and the LHC terms)."""
+    import globalfit
+    from globalfit.config import parse_config
+
+    cfg = _dataset_config(dataset, charges, {"value": mass})
+    raw = cfg.model_dump(mode="json")
+    raw["sampler"] = {"method": "nested", "nlive": 20, "maxiter": 60, "seed": 3}
+    res = globalfit.run(parse_config(raw))
+    assert np.isfinite(res.evidence["log_evidence"])
+    raw["sampler"] = {"method": "nuts", "draws": 20, "tune": 20, "chains": 1, "seed": 3}
+    post = globalfit.run(parse_config(raw)).posterior.posterior
+    assert np.all(np.isfinite(post["log10_gprime"].values))
+    table = globalfit.limits(cfg).table
+    assert set(table["mass_GeV"]) == {mass}
+    combined = table[(table["component"] == "combined") & (table["method"] == "delta_chi2_profile")]
+    assert len(combined) == 1
