@@ -182,7 +182,10 @@ class LimitsResult:
                                                                                    index=False)
             write_yaml(tmp / "config.yaml", self.config)
             (tmp / "plots").mkdir()
-            plot_limits(self.table, tmp / "plots" / "limits.png", self.expected, self.metadata.get("projections", ()))
+            from globalfit.plots.style import model_title
+
+            plot_limits(self.table, tmp / "plots" / "limits.png", self.expected, self.metadata.get("projections", ()),
+                        title=model_title(self.config))
         return out_dir
 
 

@@ -72,9 +72,12 @@ def redraw(folder: str | Path, fmt: str = "png") -> list[Path]:
         written.append(plots / f"limits.{fmt}")
         exp_path = folder / "expected_limits.csv"
         cfg_path = folder / "config.yaml"
-        projected = (load_yaml(cfg_path, "result config").get("projections") or []) if cfg_path.is_file() else []
+        from globalfit.plots.style import model_title
+
+        config = load_yaml(cfg_path, "result config") if cfg_path.is_file() else {}
         plot_limits(pd.read_csv(folder / "limits.csv"), written[-1],
-                    pd.read_csv(exp_path) if exp_path.is_file() else None, projected)
+                    pd.read_csv(exp_path) if exp_path.is_file() else None, config.get("projections") or [],
+                    title=model_title(config))
     elif (folder / "compare.csv").is_file():
         written.append(plot_bayes_factors(pd.read_csv(folder / "compare.csv"), plots / f"bayes_factors.{fmt}"))
     else:
