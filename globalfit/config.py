@@ -150,6 +150,21 @@ class LimitsConfig(_Strict):
         return np.geomspace(m.start, m.stop, m.num)
 
 
+class ScanConfig(_Strict):
+    """``scan:`` — a 2-D profile scan (``globalfit scan``); the command line's --x, --y, --n override these."""
+
+    x: str | None = None
+    y: str | None = None
+    #: grid points per axis
+    n: int = Field(25, ge=2, le=500)
+    #: physical ranges of the axes (default: the parameters' prior bounds)
+    x_range: tuple[float, float] | None = None
+    y_range: tuple[float, float] | None = None
+    #: physical values of the other free theory parameters (e.g. mass_GeV), held fixed on the plane
+    at: dict[str, float] = Field(default_factory=dict)
+    processes: int | None = Field(None, ge=1)
+
+
 class CompareConfig(_Strict):
     """``compare:`` — charge assignments compared by Bayes factors (first one is the reference)."""
 
@@ -171,6 +186,7 @@ class RunConfig(_Strict):
     priors: list[DatasetRef] = Field(default_factory=list)
     sampler: SamplerConfig = Field(default_factory=SamplerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    scan: ScanConfig = Field(default_factory=ScanConfig)
     compare: CompareConfig = Field(default_factory=CompareConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     #: let a dataset under GLOBALFIT_DATA_PATH replace a built-in one with the same id (refused otherwise)
