@@ -131,6 +131,9 @@ class LimitsConfig(_Strict):
     delta_chi2: float = Field(4.0, gt=0)
     cls_level: float = Field(0.95, gt=0, lt=1)
     processes: int | None = Field(None, ge=1)
+    #: sign of the coupling in the profile and CLs limits: ``negative`` gives limits on -c (rows with parameter
+    #: ``-<name>``); the SM-Z interference makes them differ (paper 000 sec. 2.3). Bayesian rows stay for c > 0.
+    sign: Literal["positive", "negative"] = "positive"
 
     @field_validator("masses_GeV")
     @classmethod
