@@ -18,6 +18,10 @@ g_q g_nu (simplified; its sign is the sign of eps) or g'^2 Q_q sum_alpha Q_alpha
 I/sqrt(sigma Gamma/M), which stays finite both in the narrow-width and in the contact limit. Option
 ``sm_interference`` (default true) switches it off. Paper 000: it makes +eps and -eps limits differ by about 2 %.
 
+Option ``quark_couplings`` ({u: w_u, d: w_d}, default 1 and 1) gives the up-type (u, c) and down-type (d, s, b)
+quarks couplings w g_q, i.e. independent eps_u = w_u eps and eps_d = w_d eps (paper 001 Fig. 1: up-only, down-only),
+from the per-quark-flavour columns of the table.
+
 eft mode (contact operators, paper 000 sec. 2.3): the heavy-mediator limit of the per-quark-flavour tables. At the
 heaviest tabulated mass M (100 TeV) and the narrowest width, M^4 sigma_q and M^2 I_q are the contact-interaction rates
 per unit (g_q g_nu / M^2)^2 and g_q g_nu / M^2 (they change by 0.1 % from 64 to 100 TeV and by 1 % from Gamma/M =
@@ -73,7 +77,10 @@ class MonoXInclusive(Component):
     #: K = sigma_NLO/sigma_LO applied to the LO tables (1: LO, as paper 000's nominal limits) and the relative theory
     #: uncertainty of the signal, a nuisance ``signal_scale`` (paper 000 sec. 3: scale + PDF uncertainties of about 25 %
     #: at LO weaken the limits by 10-15 %; at NLO, K = 1.25-1.45 with 7-11 %).
-    default_options = {"k_factor": 1.0, "k_factor_uncertainty": 0.25, "sm_interference": True}
+    #: ``quark_couplings``: Z' couplings of the up-type (u, c) and down-type (d, s, b) quarks in units of g_q
+    #: (simplified and u1 modes), e.g. {u: 1, d: 0} for up-only couplings, eps_u = eps and eps_d = 0 (paper 001 Fig. 1).
+    default_options = {"k_factor": 1.0, "k_factor_uncertainty": 0.25, "sm_interference": True,
+                       "quark_couplings": {"u": 1.0, "d": 1.0}}
 
     def __init__(self, entry, theory, options=None):
         super().__init__(entry, theory, options)
@@ -93,9 +100,15 @@ class MonoXInclusive(Component):
         self.bkg_var = np.diag(cov).copy()
         self.contact = theory.mode == "eft"
         if self.contact:
+            if self.options["quark_couplings"] != self.default_options["quark_couplings"]:
+                from globalfit.errors import ConfigError
+
+                raise ConfigError(f"{entry.id}: option quark_couplings is for the Z' modes; in eft mode give "
+                                  "eps_u_* and eps_d_* parameters instead", f"likelihoods.{entry.id}.options")
             self._load_contact_table(entry.read_csv("signal_table.csv"))
         else:
-            self._load_signal_table(entry.read_csv("signal_table.csv"), theory.theory_mode.fixed_width_ratio)
+            sig = self._weighted_quarks(entry.read_csv("signal_table.csv"))
+            self._load_signal_table(sig, theory.theory_mode.fixed_width_ratio)
         # exclusive bin k = tail(low_k) - tail(high_k), with tail(inf) = 0 (index len(thresholds) of the padded tails)
         index = {float(t): i for i, t in enumerate(self.thresholds)}
         try:
@@ -114,6 +127,40 @@ class MonoXInclusive(Component):
                   else f"{self.width_ratios[0]:g} <= Gamma/M <= {self.width_ratios[-1]:g}")
         log_once(f"{entry.id}: signal tabulated for {self.masses[0]:g} < M_Z' < {self.masses[-1]:g} GeV and {widths}; "
                  "zero contribution outside the masses")
+
+    def _quark_weights(self) -> dict[str, float]:
+        """The ``quark_couplings`` option checked: {u: w_u, d: w_d}, finite numbers."""
+        from globalfit.errors import ConfigError
+
+        raw = self.options["quark_couplings"]
+        where = f"likelihoods.{self.id}.options.quark_couplings"
+        if not isinstance(raw, Mapping) or set(raw) - set(QUARK_TYPES):
+            raise ConfigError(f"{self.id}: quark_couplings must map u and/or d to numbers (got {raw!r})", where)
+        try:
+            weights = {t: float(raw.get(t, 1.0)) for t in QUARK_TYPES}
+        except (TypeError, ValueError):
+            raise ConfigError(f"{self.id}: quark_couplings must map u and/or d to numbers (got {raw!r})", where) from None
+        if not all(np.isfinite(w) for w in weights.values()) or not any(weights.values()):
+            raise ConfigError(f"{self.id}: quark_couplings must be finite and not all zero (got {raw!r})", where)
+        return weights
+
+    def _weighted_quarks(self, sig):
+        """The signal table with its unit-coupling totals rebuilt from the per-quark-flavour columns for couplings
+        w_t g_q of the quark types (pure rates ~ w_t^2, interference ~ w_t); unchanged for the default w = 1."""
+        weights = self._quark_weights()
+        if all(w == 1.0 for w in weights.values()):
+            return sig
+        need = [f"{c}_{q}" for c in ("sigma_pb", "interference_pb") for qs in QUARK_TYPES.values() for q in qs]
+        missing = [c for c in need if c not in sig.columns]
+        if missing:
+            raise DataError(f"{self.id}: quark_couplings needs the per-quark-flavour columns {missing} in "
+                            "signal_table.csv; rebuild it with scripts/build_signal_tables.py")
+        sig = sig.copy()
+        sig["sigma_pb_unit_coupling"] = sum(w * w * sig[f"sigma_pb_{q}"] for t, w in weights.items()
+                                            for q in QUARK_TYPES[t])
+        sig["interference_pb_unit_coupling"] = sum(w * sig[f"interference_pb_{q}"] for t, w in weights.items()
+                                                   for q in QUARK_TYPES[t])
+        return sig
 
     def _load_contact_table(self, sig) -> None:
         """eft mode: per quark flavour, M^4 sigma_q [pb GeV^4] and M^2 I_q [pb GeV^2] above each threshold at the
