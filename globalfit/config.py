@@ -1,7 +1,7 @@
 """The run-config schema (pydantic) and its loader.
 
 A run config is a YAML file with the keys of DESIGN.md (``schema_version``, ``name``, ``model``, ``parameters``,
-``likelihoods``, ``priors``, ``sampler``, ``limits``, ``compare``, ``output``). :func:`load_config` parses it
+``likelihoods``, ``priors``, ``sampler``, ``limits``, ``scan``, ``compare``, ``output``). :func:`load_config` parses it
 (YAML 1.2 floats: ``1e-3`` is a float, not a string), validates it, and raises :class:`ConfigError` naming the
 YAML path of the first problem, with a did-you-mean for misspelled keys.
 
