@@ -1,4 +1,4 @@
-"""Command-line interface: ``globalfit list | check | run | limits | compare | sweep | evaluate | plot | map | describe``.
+"""Command-line interface: ``globalfit list | check | run | limits | scan | compare | sweep | evaluate | plot | map | describe``.
 
 Common flags on every verb, before or after it: ``-v`` (globalfit's own DEBUG lines), ``-vv`` (DEBUG of every
 library), ``-q`` (warnings only), ``-j N`` (at most N worker processes), ``--scheduler ADDRESS`` (a Dask scheduler).
@@ -313,6 +313,16 @@ def cmd_limits(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    from globalfit.frequentist.scan2d import SCAN_CSV, scan2d
+
+    cfg, out = _config_and_out(args, "_scan")
+    with _writing(out):
+        scan2d(cfg, args.x, args.y, args.n).save(out, force=args.force)
+    print(f"{SCAN_CSV} and plots/scan2d.png written to {out}")
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from globalfit.comparison import compare
     from globalfit.results import COMPARE_NOTE
@@ -512,6 +522,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write expected_limits.csv: Asimov median expected limits with +-1/2 sigma bands")
     s.add_argument("--force", action="store_true", help="replace an existing result folder")
     s.set_defaults(func=cmd_limits)
+
+    s = sub.add_parser("scan", help="2-D profile Delta chi^2 scan of two parameters, 68/95 %% regions per dataset")
+    s.add_argument("run", help="run config (YAML)")
+    s.add_argument("--x", help="parameter on the x axis (default: scan.x of the config)")
+    s.add_argument("--y", help="parameter on the y axis (default: scan.y of the config)")
+    s.add_argument("--n", type=int, help="grid points per axis (default: scan.n of the config)")
+    s.add_argument("--out", help="result folder (default: output.dir of the config + '_scan')")
+    s.add_argument("--force", action="store_true", help="replace an existing result folder")
+    s.set_defaults(func=cmd_scan)
 
     s = sub.add_parser("compare", help="compare charge assignments by Bayes factors")
     s.add_argument("run", help="run config (YAML)")

@@ -1,7 +1,7 @@
 """The run-config schema (pydantic) and its loader.
 
 A run config is a YAML file with the keys of DESIGN.md (``schema_version``, ``name``, ``model``, ``parameters``,
-``likelihoods``, ``priors``, ``projections``, ``sampler``, ``limits``, ``compare``, ``output``). :func:`load_config` parses it
+``likelihoods``, ``priors``, ``projections``, ``sampler``, ``limits``, ``scan``, ``compare``, ``output``). :func:`load_config` parses it
 (YAML 1.2 floats: ``1e-3`` is a float, not a string), validates it, and raises :class:`ConfigError` naming the
 YAML path of the first problem, with a did-you-mean for misspelled keys.
 
@@ -131,6 +131,9 @@ class LimitsConfig(_Strict):
     delta_chi2: float = Field(4.0, gt=0)
     cls_level: float = Field(0.95, gt=0, lt=1)
     processes: int | None = Field(None, ge=1)
+    #: sign of the coupling in the profile and CLs limits: ``negative`` gives limits on -c (rows with parameter
+    #: ``-<name>``); the SM-Z interference makes them differ (paper 000 sec. 2.3). Bayesian rows stay for c > 0.
+    sign: Literal["positive", "negative"] = "positive"
 
     @field_validator("masses_GeV")
     @classmethod
@@ -148,6 +151,21 @@ class LimitsConfig(_Strict):
         if isinstance(m, list):
             return np.asarray(m, dtype=float)
         return np.geomspace(m.start, m.stop, m.num)
+
+
+class ScanConfig(_Strict):
+    """``scan:`` — a 2-D profile scan (``globalfit scan``); the command line's --x, --y, --n override these."""
+
+    x: str | None = None
+    y: str | None = None
+    #: grid points per axis
+    n: int = Field(25, ge=2, le=500)
+    #: physical ranges of the axes (default: the parameters' prior bounds)
+    x_range: tuple[float, float] | None = None
+    y_range: tuple[float, float] | None = None
+    #: physical values of the other free theory parameters (e.g. mass_GeV), held fixed on the plane
+    at: dict[str, float] = Field(default_factory=dict)
+    processes: int | None = Field(None, ge=1)
 
 
 class CompareConfig(_Strict):
@@ -220,6 +238,7 @@ class RunConfig(_Strict):
     projections: list[DatasetRef] = Field(default_factory=list)
     sampler: SamplerConfig = Field(default_factory=SamplerConfig)
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    scan: ScanConfig = Field(default_factory=ScanConfig)
     compare: CompareConfig = Field(default_factory=CompareConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)

@@ -18,6 +18,22 @@ g_q g_nu (simplified; its sign is the sign of eps) or g'^2 Q_q sum_alpha Q_alpha
 I/sqrt(sigma Gamma/M), which stays finite both in the narrow-width and in the contact limit. Option
 ``sm_interference`` (default true) switches it off. Paper 000: it makes +eps and -eps limits differ by about 2 %.
 
+Option ``quark_couplings`` ({u: w_u, d: w_d}, default 1 and 1) gives the up-type (u, c) and down-type (d, s, b)
+quarks couplings w g_q, i.e. independent eps_u = w_u eps and eps_d = w_d eps (paper 001 Fig. 1: up-only, down-only),
+from the per-quark-flavour columns of the table.
+
+eft mode (contact operators, paper 000 sec. 2.3): the heavy-mediator limit of the per-quark-flavour tables. At the
+heaviest tabulated mass M (100 TeV) and the narrowest width, M^4 sigma_q and M^2 I_q are the contact-interaction rates
+per unit (g_q g_nu / M^2)^2 and g_q g_nu / M^2 (they change by 0.1 % from 64 to 100 TeV and by 1 % from Gamma/M =
+0.001 to 0.1), and matching the Z' onto eq. 1.1 of paper 002 gives g_q g_nu_a / M^2 = sqrt2 G_F eps^{qV}_{aa}. As in
+paper 000 (quark couplings independent of the generation), ``eps_u_aa`` acts on u and c and ``eps_d_aa`` on d, s and
+b; the rate sums over the neutrino flavours, each interfering with the SM Z on its own. Paper 000's eps is half the
+eps^V of this convention (its eq. 2.1 has eps^L = eps^R = eps with 2 sqrt2 G_F), so its CMS mono-jet EFT bound
+eps < 0.011 reads eps_u_ee = eps_d_ee < 0.022 here. Its perturbativity bound (Wilson coefficient c < 4 pi at
+Lambda = 5 TeV, eps = c / (2 sqrt2 G_F Lambda^2) = 0.015, eps^V = 0.030 here) is
+:func:`eft_perturbativity_bound`: above it the contact description does not hold at the LHC without a cut on the
+partonic energy.
+
 Exclusive-bin signals are differences of neighbouring tails. Options ``k_factor`` (default 1, LO) and
 ``k_factor_uncertainty`` (default 0.25, a normal nuisance ``signal_scale`` in the likelihood; CLs limits use the
 nominal signal, as paper 000). Likelihood: chi^2 = r^T (V_bkg + diag(N_obs))^-1 r with r = N_obs - N_bg - s (eq. 2.5
@@ -33,9 +49,23 @@ import numpy as np
 from globalfit.components.base import Component, CountingRegion, NuisancePrior, register
 from globalfit.errors import DataError
 from globalfit.physics.charges import FLAVOURS
-from globalfit.physics.theory import NEUTRINOS, QUARKS, Requirement, coupling_requirement
+from globalfit.physics.constants import G_F
+from globalfit.physics.theory import NEUTRINOS, QUARKS, Requirement, coupling_requirement, eps_requirement
 from globalfit.tensor import HermiteRows, hat_weights, inside_range, interp, math_of
 from globalfit.util import log_once
+
+
+#: Quark flavours of the per-flavour signal tables that eps_u (up-type) and eps_d (down-type) act on in eft mode.
+QUARK_TYPES = {"u": ("u", "c"), "d": ("d", "s", "b")}
+#: Paper 000 sec. 2.3: typical partonic centre-of-mass energy of the 13 TeV LHC [GeV], the smallest valid Lambda.
+EFT_SCALE_GEV = 5000.0
+
+
+def eft_perturbativity_bound(scale_gev: float = EFT_SCALE_GEV, wilson_max: float = 4.0 * np.pi) -> float:
+    """Largest eps^V (this package's convention, paper 002 eq. 1.1) of a tree-level contact operator with Wilson
+    coefficient below ``wilson_max`` at ``scale_gev`` (paper 000 sec. 2.3 after its eq. 2.2:
+    eps = c / (2 sqrt2 G_F Lambda^2) = 0.015 in its convention, times 2 for eps^V = eps^L + eps^R): 0.030."""
+    return 2.0 * wilson_max / (2.0 * np.sqrt(2.0) * G_F * scale_gev**2)
 
 
 @register
@@ -43,11 +73,14 @@ class MonoXInclusive(Component):
     """A mono-X search with exclusive bins, covariance and inclusive regions (see module docstring)."""
 
     kind = "monox_inclusive"
-    modes = ("u1", "simplified")
+    modes = ("u1", "simplified", "eft")
     #: K = sigma_NLO/sigma_LO applied to the LO tables (1: LO, as paper 000's nominal limits) and the relative theory
     #: uncertainty of the signal, a nuisance ``signal_scale`` (paper 000 sec. 3: scale + PDF uncertainties of about 25 %
     #: at LO weaken the limits by 10-15 %; at NLO, K = 1.25-1.45 with 7-11 %).
-    default_options = {"k_factor": 1.0, "k_factor_uncertainty": 0.25, "sm_interference": True}
+    #: ``quark_couplings``: Z' couplings of the up-type (u, c) and down-type (d, s, b) quarks in units of g_q
+    #: (simplified and u1 modes), e.g. {u: 1, d: 0} for up-only couplings, eps_u = eps and eps_d = 0 (paper 001 Fig. 1).
+    default_options = {"k_factor": 1.0, "k_factor_uncertainty": 0.25, "sm_interference": True,
+                       "quark_couplings": {"u": 1.0, "d": 1.0}}
 
     def __init__(self, entry, theory, options=None):
         super().__init__(entry, theory, options)
@@ -65,7 +98,17 @@ class MonoXInclusive(Component):
         self.n_obs, self.n_bkg = ex["n_obs"].to_numpy(float), ex["n_bkg"].to_numpy(float)
         self.inv_cov = np.linalg.inv(cov + np.diag(self.n_obs))
         self.bkg_var = np.diag(cov).copy()
-        self._load_signal_table(entry.read_csv("signal_table.csv"), theory.theory_mode.fixed_width_ratio)
+        self.contact = theory.mode == "eft"
+        if self.contact:
+            if self.options["quark_couplings"] != self.default_options["quark_couplings"]:
+                from globalfit.errors import ConfigError
+
+                raise ConfigError(f"{entry.id}: option quark_couplings is for the Z' modes; in eft mode give "
+                                  "eps_u_* and eps_d_* parameters instead", f"likelihoods.{entry.id}.options")
+            self._load_contact_table(entry.read_csv("signal_table.csv"))
+        else:
+            sig = self._weighted_quarks(entry.read_csv("signal_table.csv"))
+            self._load_signal_table(sig, theory.theory_mode.fixed_width_ratio)
         # exclusive bin k = tail(low_k) - tail(high_k), with tail(inf) = 0 (index len(thresholds) of the padded tails)
         index = {float(t): i for i, t in enumerate(self.thresholds)}
         try:
@@ -74,11 +117,86 @@ class MonoXInclusive(Component):
                                       for v in ex["ptmiss_high_GeV"]])
         except KeyError as exc:
             raise DataError(f"{entry.id}: exclusive bin edge {exc} is not a tabulated threshold") from None
+        if self.contact:
+            log_once(f"{entry.id}: contact-operator signal from the tables at M_Z' = {self.contact_mass:g} GeV, "
+                     f"Gamma/M = {self.contact_width:g}; valid for eps^V below {eft_perturbativity_bound():.3f} "
+                     "(paper 000's perturbativity bound)")
+            return
         fixed = theory.theory_mode.fixed_width_ratio
         widths = (f"Gamma/M = {fixed}" if fixed is not None
                   else f"{self.width_ratios[0]:g} <= Gamma/M <= {self.width_ratios[-1]:g}")
         log_once(f"{entry.id}: signal tabulated for {self.masses[0]:g} < M_Z' < {self.masses[-1]:g} GeV and {widths}; "
                  "zero contribution outside the masses")
+
+    def _quark_weights(self) -> dict[str, float]:
+        """The ``quark_couplings`` option checked: {u: w_u, d: w_d}, finite numbers."""
+        from globalfit.errors import ConfigError
+
+        raw = self.options["quark_couplings"]
+        where = f"likelihoods.{self.id}.options.quark_couplings"
+        if not isinstance(raw, Mapping) or set(raw) - set(QUARK_TYPES):
+            raise ConfigError(f"{self.id}: quark_couplings must map u and/or d to numbers (got {raw!r})", where)
+        try:
+            weights = {t: float(raw.get(t, 1.0)) for t in QUARK_TYPES}
+        except (TypeError, ValueError):
+            raise ConfigError(f"{self.id}: quark_couplings must map u and/or d to numbers (got {raw!r})", where) from None
+        if not all(np.isfinite(w) for w in weights.values()) or not any(weights.values()):
+            raise ConfigError(f"{self.id}: quark_couplings must be finite and not all zero (got {raw!r})", where)
+        return weights
+
+    def _weighted_quarks(self, sig):
+        """The signal table with its unit-coupling totals rebuilt from the per-quark-flavour columns for couplings
+        w_t g_q of the quark types (pure rates ~ w_t^2, interference ~ w_t); unchanged for the default w = 1."""
+        weights = self._quark_weights()
+        if all(w == 1.0 for w in weights.values()):
+            return sig
+        need = [f"{c}_{q}" for c in ("sigma_pb", "interference_pb") for qs in QUARK_TYPES.values() for q in qs]
+        missing = [c for c in need if c not in sig.columns]
+        if missing:
+            raise DataError(f"{self.id}: quark_couplings needs the per-quark-flavour columns {missing} in "
+                            "signal_table.csv; rebuild it with scripts/build_signal_tables.py")
+        sig = sig.copy()
+        sig["sigma_pb_unit_coupling"] = sum(w * w * sig[f"sigma_pb_{q}"] for t, w in weights.items()
+                                            for q in QUARK_TYPES[t])
+        sig["interference_pb_unit_coupling"] = sum(w * sig[f"interference_pb_{q}"] for t, w in weights.items()
+                                                   for q in QUARK_TYPES[t])
+        return sig
+
+    def _load_contact_table(self, sig) -> None:
+        """eft mode: per quark flavour, M^4 sigma_q [pb GeV^4] and M^2 I_q [pb GeV^2] above each threshold at the
+        heaviest mass and narrowest width of the table (the contact limit, module docstring)."""
+        need = [f"sigma_pb_{q}" for qs in QUARK_TYPES.values() for q in qs]
+        missing = [c for c in need if c not in sig.columns]
+        if missing:
+            raise DataError(f"{self.id}: eft mode needs the per-quark-flavour columns {missing} in signal_table.csv; "
+                            "rebuild it with scripts/build_signal_tables.py")
+        self.contact_mass = float(sig["mass_GeV"].max())
+        self.contact_width = float(sig["width_ratio"].min())
+        sub = sig[np.isclose(sig["mass_GeV"], self.contact_mass) & np.isclose(sig["width_ratio"], self.contact_width)]
+        sub = sub.set_index("ptmiss_threshold_GeV")
+        try:
+            sub = sub.loc[self.thresholds]
+        except KeyError:
+            raise DataError(f"{self.id}: signal_table.csv lacks thresholds at M = {self.contact_mass:g} GeV") from None
+        self.has_interference = bool(self.options["sm_interference"]) and all(
+            f"interference_pb_{q}" in sig.columns for qs in QUARK_TYPES.values() for q in qs)
+        m2 = self.contact_mass**2
+        #: {quark type: (pure, interference) contact tails [pb per unit (g g / M^2 in GeV^-2)^(2 or 1)]}
+        self.contact_tails = {
+            t: (sum(sub[f"sigma_pb_{q}"].to_numpy(float) for q in qs) * m2 * m2,
+                sum(sub[f"interference_pb_{q}"].to_numpy(float) for q in qs) * m2 if self.has_interference
+                else np.zeros(len(self.thresholds)))
+            for t, qs in QUARK_TYPES.items()}
+
+    def _contact_rate(self, theory) -> Any:
+        """eft mode: sigma(pT_miss > T_k) [pb], sum over quark types and neutrino flavours of C^2 pure + C inter with
+        C = g_q g_nu / M^2 = sqrt2 G_F eps^{qV}_{aa} [GeV^-2]."""
+        rate = 0.0
+        for t, (pure, inter) in self.contact_tails.items():
+            for a in FLAVOURS:
+                c = np.sqrt(2.0) * G_F * theory.eps(t, a)
+                rate = rate + c * c * pure + c * inter
+        return rate
 
     def _load_signal_table(self, sig, fixed_ratio: float | None) -> None:
         """log(sigma Gamma/M) on the (width, mass, threshold) grid; one width only if the mode fixes Gamma/M
@@ -150,6 +268,8 @@ class MonoXInclusive(Component):
         return self._unit_tails(theory)[1]
 
     def requirements(self) -> list[Requirement]:
+        if self.theory.mode == "eft":
+            return [eps_requirement(("u", "d"), what="quark eps")]
         return [coupling_requirement(QUARKS, NEUTRINOS, what="quark or no neutrino coupling"),
                 Requirement("width", decisive=False), Requirement("mass", decisive=False)]
 
@@ -165,6 +285,8 @@ class MonoXInclusive(Component):
 
     def signal_tails(self, theory) -> Any:
         """Expected signal events above each threshold (nominal: no theory-uncertainty nuisance)."""
+        if self.contact:
+            return self.lumi * float(self.options["k_factor"]) * self._contact_rate(theory)
         inside = inside_range(theory.mass, self.masses[0], self.masses[-1])
         f_pure, f_inter = self.coupling_factors(theory)
         pure, inter = self._unit_tails(theory)

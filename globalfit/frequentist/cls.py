@@ -10,11 +10,14 @@ from typing import Any, Callable
 
 import numpy as np
 
+from globalfit.frequentist.profile import coupling_sign, limit_parameter
+
 
 def theory_values(fit, coupling: float, mass: float) -> dict[str, float]:
-    """Theory parameters at ``coupling`` and ``mass`` (GeV), every other theory parameter 0."""
+    """Theory parameters at ``coupling`` and ``mass`` (GeV), every other theory parameter 0; the coupling is -coupling
+    with ``limits.sign: negative``."""
     values = {p: 0.0 for p in fit.theory.parameter_names}
-    values[fit.theory.coupling_name] = coupling
+    values[fit.theory.coupling_name] = coupling_sign(fit) * coupling
     if "mass_GeV" in values:
         values["mass_GeV"] = mass
     return values
@@ -76,7 +79,6 @@ def combined_cls_limit(fit, picks: list[tuple[Any, int]], mass: float, coupling_
 def cls_rows(fit, mass: float, coupling_range: tuple[float, float], level: float) -> list[dict]:
     """CLs rows of ``limits.csv`` at one mass (GeV): each counting dataset, and their combination when there are
     several."""
-    name = fit.theory.coupling_name
     top = fit.theory.point(theory_values(fit, coupling_range[1], mass))
     rows, picks = [], []
     for comp in fit.components:
@@ -84,11 +86,11 @@ def cls_rows(fit, mass: float, coupling_range: tuple[float, float], level: float
             continue
         upper, why, k = best_cls_region(fit, comp, mass, coupling_range, level)
         rows.append({"mass_GeV": mass, "component": comp.id, "method": "cls", "level": level,
-                     "parameter": name, "upper": upper, "note": why})
+                     "parameter": limit_parameter(fit), "upper": upper, "note": why})
         if k is not None:
             picks.append((comp, k))
     if len(picks) > 1:
         upper, why = combined_cls_limit(fit, picks, mass, coupling_range, level)
         rows.append({"mass_GeV": mass, "component": "combined", "method": "cls", "level": level,
-                     "parameter": name, "upper": upper, "note": why})
+                     "parameter": limit_parameter(fit), "upper": upper, "note": why})
     return rows

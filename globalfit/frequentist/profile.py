@@ -101,15 +101,27 @@ def upper_crossing(c: np.ndarray, chi: np.ndarray, delta: float, f: Callable[[fl
     return float(10.0**root), ""
 
 
+def coupling_sign(fit) -> float:
+    """+1, or -1 when the run config asks for limits on negative couplings (``limits.sign: negative``)."""
+    limits = getattr(getattr(fit, "cfg", None), "limits", None)
+    return -1.0 if getattr(limits, "sign", "positive") == "negative" else 1.0
+
+
+def limit_parameter(fit) -> str:
+    """The ``parameter`` column of a limit row: the coupling's name, ``-<name>`` for limits on negative couplings."""
+    return ("-" if coupling_sign(fit) < 0 else "") + fit.theory.coupling_name
+
+
 def delta_chi2_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, float]) -> list[dict]:
     """Profile Delta chi^2 upper limits at one mass (GeV) for each component alone and all combined: rows of
-    ``limits.csv`` with method ``delta_chi2_profile``. A failed point is NaN with its reason, never a lost scan."""
-    name = fit.theory.coupling_name
+    ``limits.csv`` with method ``delta_chi2_profile``; on |c| of a negative coupling with ``limits.sign: negative``.
+    A failed point is NaN with its reason, never a lost scan."""
+    name, sign = fit.theory.coupling_name, coupling_sign(fit)
     grid = np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
     rows = []
     for comps, label in [([j], comp.id) for j, comp in enumerate(fit.components)] + [(None, "combined")]:
         def f(cval, comps=comps):
-            return profile_chi2(fit, {name: cval, "mass_GeV": mass}, comps)
+            return profile_chi2(fit, {name: sign * cval, "mass_GeV": mass}, comps)
 
         try:
             upper, why = upper_crossing(grid, np.array([f(cv) for cv in grid]), delta_chi2, f)
@@ -118,5 +130,5 @@ def delta_chi2_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[f
         if why and not np.isfinite(upper):
             LOG.debug("M = %.4g GeV, %s: %s", mass, label, why)
         rows.append({"mass_GeV": mass, "component": label, "method": "delta_chi2_profile", "level": delta_chi2,
-                     "parameter": name, "upper": upper, "note": why})
+                     "parameter": limit_parameter(fit), "upper": upper, "note": why})
     return rows

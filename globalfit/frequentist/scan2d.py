@@ -1,0 +1,170 @@
+"""2-D profile scans (``globalfit scan``): chi^2 on an n x n grid of two free theory parameters, the nuisances of
+each dataset profiled (:func:`globalfit.frequentist.profile.profile_chi2`), for every dataset alone and combined.
+
+Each row of the grid (one value of y) is one task of the executor. Delta chi^2 is taken from each term's minimum on
+the grid, so the combined minimum is 0 by construction; the 68 % and 95 % regions of two parameters are
+Delta chi^2 < 2.30 and < 5.99 (Wilks, 2 degrees of freedom). Other free theory parameters (a Z' mass, further
+eps) stay fixed at the values of ``scan.at`` in the run config.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from globalfit.errors import ConfigError
+from globalfit.frequentist.profile import profile_chi2
+from globalfit.parameters import split_name
+
+LOG = logging.getLogger("globalfit.scan")
+#: Delta chi^2 of the 68 % and 95 % regions of two parameters (chi^2 quantiles with 2 degrees of freedom).
+LEVELS_2D = {0.68: 2.30, 0.95: 5.99}
+#: Pinned file name of the scan table in a scan folder.
+SCAN_CSV = "scan2d.csv"
+
+
+@dataclass
+class _Row:
+    """Picklable job: chi^2 along x at one y for every component alone and combined, shape (n_x, n_comp + 1)."""
+
+    fit: Any
+    x_name: str
+    y_name: str
+    xs: np.ndarray
+    y: float
+    fixed: dict[str, float]
+
+    def __call__(self) -> np.ndarray:
+        n_comp = len(self.fit.components)
+        # with one dataset the combined chi^2 is that dataset's: computed once
+        groups = [[j] for j in range(n_comp)] + ([None] if n_comp > 1 else [])
+        out = np.empty((len(self.xs), n_comp + 1))
+        for i, xv in enumerate(self.xs):
+            values = self.fixed | {self.x_name: float(xv), self.y_name: self.y}
+            for k, comps in enumerate(groups):
+                try:
+                    out[i, k] = profile_chi2(self.fit, values, comps)
+                except Exception as exc:  # noqa: BLE001 - a failed point is NaN, never a lost scan
+                    LOG.debug("%s = %g, %s = %g: %s", self.x_name, xv, self.y_name, self.y, exc)
+                    out[i, k] = np.nan
+        if n_comp == 1:
+            out[:, 1] = out[:, 0]
+        return out
+
+
+def axis_grid(cfg, fit, name: str, n: int, given: tuple[float, float] | None) -> np.ndarray:
+    """``n`` physical values of the free theory parameter ``name``: linear over ``given`` or its prior's bounds
+    (log-spaced for a log-uniform prior).
+
+    Raises
+    ------
+    ConfigError
+        If ``name`` is not a free theory parameter, or has no finite range.
+    """
+    par = next((p for p in fit.free if p.name == name), None)
+    theory = [p.name for p in fit.free if split_name(p.name)[0] is None]
+    if par is None or split_name(name)[0] is not None:
+        raise ConfigError(f"{name!r} is not a free theory parameter of this run (free: {', '.join(theory)})", "scan")
+    if given is not None:
+        lo, hi = float(given[0]), float(given[1])
+    else:
+        lo, hi = (float(par.to_physical(b)) for b in par.sampling_bounds())
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ConfigError(f"scan range of {name} must be finite and increasing (got {lo}, {hi}): set "
+                          f"scan.{'x' if name == cfg.scan.x else 'y'}_range", "scan")
+    if par.is_log and given is None:
+        return np.geomspace(lo, hi, n)
+    return np.linspace(lo, hi, n)
+
+
+@dataclass
+class Scan2DResult:
+    """A 2-D profile scan: ``table`` (columns x, y, delta_chi2_<dataset>..., delta_chi2_combined, chi2_min_* in
+    ``meta``), the parameter names and the resolved config."""
+
+    table: Any
+    x_name: str
+    y_name: str
+    config: dict
+    meta: dict
+
+    def grid(self, component: str = "combined") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x values, y values, Delta chi^2 [n_y, n_x]) of one component (``combined`` by default)."""
+        xs, ys = np.unique(self.table["x"]), np.unique(self.table["y"])
+        z = self.table.sort_values(["y", "x"])[f"delta_chi2_{component}"].to_numpy(float)
+        return xs, ys, z.reshape(len(ys), len(xs))
+
+    def save(self, out_dir: Path, *, force: bool = False) -> Path:
+        """Write scan2d.csv, config.yaml and plots/scan2d.png; refuses an existing folder unless ``force``."""
+        from globalfit.output import staged_folder, write_yaml
+        from globalfit.plots.scan2d import plot_scan2d
+
+        out_dir = Path(out_dir)
+        with staged_folder(out_dir, force=force) as tmp:
+            self.table.to_csv(tmp / SCAN_CSV, index=False)
+            write_yaml(tmp / "config.yaml", self.config | {"scan2d": self.meta})
+            (tmp / "plots").mkdir()
+            plot_scan2d(self, tmp / "plots" / "scan2d.png")
+        return out_dir
+
+
+def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None) -> Scan2DResult:
+    """Profile chi^2 of every dataset and combined on an n x n grid in (x, y) (module docstring), in memory.
+
+    Parameters
+    ----------
+    cfg
+        :class:`globalfit.config.RunConfig`; its ``scan:`` block gives the defaults of ``x``, ``y``, ``n``, the ranges
+        and the values of the other free theory parameters (``scan.at``, physical units, GeV for masses).
+    x, y
+        Names of two free theory parameters (e.g. ``eps_u_ee``, ``eps_u_mumu``).
+    n
+        Grid points per axis.
+
+    Raises
+    ------
+    ConfigError
+        For a missing or unknown axis, equal axes, or another free theory parameter without a value in ``scan.at``.
+    """
+    import pandas as pd
+
+    from globalfit.executor import call, default_processes, parallel_map
+    from globalfit.model import Fit
+    from globalfit.output import resolved_config
+
+    sc = cfg.scan
+    x, y, n = x or sc.x, y or sc.y, int(n or sc.n)
+    if not x or not y:
+        raise ConfigError("a 2-D scan needs two parameters: --x NAME --y NAME (or scan.x, scan.y)", "scan")
+    if x == y:
+        raise ConfigError(f"the two scan axes are the same parameter {x!r}", "scan")
+    fit = Fit(cfg)
+    xs = axis_grid(cfg, fit, x, n, sc.x_range)
+    ys = axis_grid(cfg, fit, y, n, sc.y_range)
+    others = [p.name for p in fit.free if split_name(p.name)[0] is None and p.name not in (x, y)]
+    missing = [p for p in others if p not in sc.at]
+    if missing:
+        raise ConfigError(f"the 2-D scan holds the other theory parameters fixed: give {', '.join(missing)} in scan.at",
+                          "scan.at")
+    fixed = {k: float(sc.at[k]) for k in others}
+    procs = sc.processes or default_processes()
+    LOG.info("2-D scan of %s x %s: %d x %d points x %d datasets (+ combined) in %d process(es)", x, y, n, n,
+             len(fit.components), procs)
+    rows = parallel_map(call, [_Row(fit, x, y, xs, float(yv), fixed) for yv in ys], procs, progress="scan (rows done)")
+    chi = np.stack(rows)  # [n_y, n_x, n_comp + 1]
+    labels = [c.id for c in fit.components] + ["combined"]
+    gx, gy = np.meshgrid(xs, ys)
+    data: dict[str, Any] = {"x": gx.ravel(), "y": gy.ravel()}
+    minima = {}
+    for k, lab in enumerate(labels):
+        z = chi[:, :, k]
+        finite = np.isfinite(z)
+        minima[lab] = float(np.min(z[finite])) if finite.any() else float("nan")
+        data[f"delta_chi2_{lab}"] = (z - minima[lab]).ravel()
+    meta = {"x": x, "y": y, "n": n, "at": fixed, "levels_delta_chi2": {str(k): v for k, v in LEVELS_2D.items()},
+            "chi2_min": minima}
+    return Scan2DResult(pd.DataFrame(data), x, y, resolved_config(cfg, fit), meta)
