@@ -488,6 +488,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _result_verb(sub, name: str, help_text: str, func, suffix: str, resume_help: str | None = None,
+                 run_help: str = "run config (YAML)") -> argparse.ArgumentParser:
+    """A verb that reads a run config and writes a result folder: RUN, --out, --force and (if it can) --resume."""
+    s = sub.add_parser(name, help=help_text)
+    s.add_argument("run", help=run_help)
+    s.add_argument("--out", help=f"result folder (default: output.dir of the config + '{suffix}')")
+    if resume_help:
+        s.add_argument("--resume", action="store_true", help=resume_help)
+    s.add_argument("--force", action="store_true", help="replace an existing result folder")
+    s.set_defaults(func=func)
+    return s
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="globalfit",
@@ -514,37 +527,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--strict", action="store_true", help="fail when NUTS diagnostics (R-hat, ESS, divergences) are bad")
     s.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("limits", help="frequentist upper limits on the coupling vs mass (delta chi^2, CLs)")
-    s.add_argument("run", help="run config (YAML)")
-    s.add_argument("--out", help="result folder (default: output.dir of the config + '_limits')")
-    s.add_argument("--resume", action="store_true", help="continue an interrupted scan, skipping its finished masses")
+    s = _result_verb(sub, "limits", "frequentist upper limits on the coupling vs mass (delta chi^2, CLs)", cmd_limits,
+                     "_limits", "continue an interrupted scan, skipping its finished masses")
     s.add_argument("--expected", action="store_true",
                    help="also write expected_limits.csv: Asimov median expected limits with +-1/2 sigma bands")
-    s.add_argument("--force", action="store_true", help="replace an existing result folder")
-    s.set_defaults(func=cmd_limits)
 
-    s = sub.add_parser("scan", help="2-D profile Delta chi^2 scan of two parameters, 68/95 %% regions per dataset")
-    s.add_argument("run", help="run config (YAML)")
+    s = _result_verb(sub, "scan", "2-D profile Delta chi^2 scan of two parameters, 68/95 %% regions per dataset",
+                     cmd_scan, "_scan")
     s.add_argument("--x", help="parameter on the x axis (default: scan.x of the config)")
     s.add_argument("--y", help="parameter on the y axis (default: scan.y of the config)")
     s.add_argument("--n", type=int, help="grid points per axis (default: scan.n of the config)")
-    s.add_argument("--out", help="result folder (default: output.dir of the config + '_scan')")
-    s.add_argument("--force", action="store_true", help="replace an existing result folder")
-    s.set_defaults(func=cmd_scan)
 
-    s = sub.add_parser("compare", help="compare charge assignments by Bayes factors")
-    s.add_argument("run", help="run config (YAML)")
-    s.add_argument("--out", help="result folder (default: output.dir of the config + '_compare')")
-    s.add_argument("--resume", action="store_true", help="continue an interrupted comparison, skipping finished models")
-    s.add_argument("--force", action="store_true", help="replace an existing result folder")
-    s.set_defaults(func=cmd_compare)
-
-    s = sub.add_parser("sweep", help="limits over charge assignments (r-basis grid or list), dataset sets and masses")
-    s.add_argument("run", help="run config (YAML) with a sweep: block")
-    s.add_argument("--out", help="result folder (default: output.dir of the config + '_sweep')")
-    s.add_argument("--resume", action="store_true", help="continue an interrupted sweep, skipping finished points")
-    s.add_argument("--force", action="store_true", help="replace an existing result folder")
-    s.set_defaults(func=cmd_sweep)
+    _result_verb(sub, "compare", "compare charge assignments by Bayes factors", cmd_compare, "_compare",
+                 "continue an interrupted comparison, skipping finished models")
+    _result_verb(sub, "sweep", "limits over charge assignments (r-basis grid or list), dataset sets and masses",
+                 cmd_sweep, "_sweep", "continue an interrupted sweep, skipping finished points",
+                 run_help="run config (YAML) with a sweep: block")
 
     s = sub.add_parser("evaluate", help="per-component chi^2 and pulls at one parameter point")
     s.add_argument("run", help="run config (YAML)")
