@@ -19,7 +19,7 @@ CHEAP = {
                    "mass_GeV": {"prior": "log-uniform", "lower": 0.005, "upper": 1e4}},
     "likelihoods": [{"id": "oscillation_esteban2018", "options": {"matter": "p+n"}}],
     "priors": ["ccfr_trident"],
-    "limits": {"masses_GeV": [0.01, 0.3, 10.0]},
+    "limits": {"masses_GeV": [0.3, 10.0]},
 }
 
 

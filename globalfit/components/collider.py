@@ -50,7 +50,8 @@ from globalfit.components.base import Component, CountingRegion, NuisancePrior, 
 from globalfit.errors import DataError
 from globalfit.physics.charges import FLAVOURS
 from globalfit.physics.constants import G_F
-from globalfit.physics.theory import NEUTRINOS, QUARKS, Requirement, coupling_requirement, eps_requirement
+from globalfit.physics.theory import (NEUTRINOS, QUARKS, EFTMode, Requirement, coupling_requirement,
+                                      eps_requirement)
 from globalfit.tensor import HermiteRows, hat_weights, inside_range, interp, math_of
 from globalfit.util import log_once
 
@@ -98,7 +99,8 @@ class MonoXInclusive(Component):
         self.n_obs, self.n_bkg = ex["n_obs"].to_numpy(float), ex["n_bkg"].to_numpy(float)
         self.inv_cov = np.linalg.inv(cov + np.diag(self.n_obs))
         self.bkg_var = np.diag(cov).copy()
-        self.contact = theory.mode == "eft"
+        #: contact operators (eft mode): the heavy-mediator limit of the tables (a static property of the mode)
+        self.contact = isinstance(theory.theory_mode, EFTMode)
         if self.contact:
             if self.options["quark_couplings"] != self.default_options["quark_couplings"]:
                 from globalfit.errors import ConfigError
@@ -268,7 +270,7 @@ class MonoXInclusive(Component):
         return self._unit_tails(theory)[1]
 
     def requirements(self) -> list[Requirement]:
-        if self.theory.mode == "eft":
+        if self.contact:
             return [eps_requirement(("u", "d"), what="quark eps")]
         return [coupling_requirement(QUARKS, NEUTRINOS, what="quark or no neutrino coupling"),
                 Requirement("width", decisive=False), Requirement("mass", decisive=False)]

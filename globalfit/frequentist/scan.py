@@ -243,8 +243,10 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
     exp_rows = [r for _, chunk in done for r in chunk]
     for key, _ in scan:
         if key in finished:
-            rows += finished[key]["rows"]
-            exp_rows += finished[key]["expected"]
+            piece = finished[key]
+            # a stored mass is {"rows", "expected"}; a bare list of rows (no expected limits) is read as such too
+            rows += piece["rows"] if isinstance(piece, dict) else piece
+            exp_rows += piece.get("expected", []) if isinstance(piece, dict) else []
     if cfg.model.type == "simplified":
         rows += width_bound_rows(fit, masses)
     bayes = parallel_map(call, [_BayesJob(fit, crange, c, store) for c in _chunks(bayes_todo, procs)], procs,
