@@ -147,6 +147,7 @@ def _dataset_config(dataset: str, charges: str, mass: dict):
     return _config([dataset], charges, mass)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mass", [None, "fixed"], ids=["free", "fixed"])
 @pytest.mark.parametrize("dataset, charges", DATASETS, ids=[d for d, _ in DATASETS])
 def test_free_or_fixed_mass(dataset, charges, mass):
@@ -183,6 +184,7 @@ def _interior_points(fit, rng, n: int) -> list[np.ndarray]:
     return out
 
 
+@pytest.mark.slow
 def test_lhc_mass_gradient_finite_below_thresholds():
     """The mass gradient of the dilepton and mono-jet terms at M = 20-340 GeV (below the top threshold 2 m_t, where
     sqrt(max(1 - 4m^2/M^2, 0)) had the gradient 0 * inf = NaN) is finite and equals a central finite difference

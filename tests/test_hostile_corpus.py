@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+#: one subprocess per case (83 of them): part of `make test`, not of `make test-fast`
+pytestmark = pytest.mark.slow
 import yaml
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

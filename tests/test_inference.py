@@ -98,6 +98,7 @@ def test_output_exists_needs_force(toy_root, tmp_path, capsys):
     assert main(["run", str(p), "--force"]) == 0
 
 
+@pytest.mark.slow
 def test_resume_after_kill(toy_root, tmp_path):
     """Kill a nested run (SIGTERM) after its first checkpoint, then --resume: it says it resumed and ends with about the
     same number of iterations as an uninterrupted run (within 5 %)."""

@@ -30,6 +30,8 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
+#: compiles a graph per drawn charge pattern: part of `make test`, not of `make test-fast`
+pytestmark = pytest.mark.slow
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -37,7 +39,7 @@ SUBSETS = (("oscillation_esteban2018", "ccfr_trident"),
            ("lhc_atlas_dilepton_2019", "lhc_cms_monojet_2017"),
            ("oscillation_esteban2018", "lhc_cms_monojet_2017", "lhcb_darkphoton_2019"))
 PRIORS = {"ccfr_trident", "lhcb_darkphoton_2019", "babar_4mu_2016"}
-SETTINGS = settings(max_examples=3, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=2, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
