@@ -299,16 +299,27 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _resumable_verb(args: argparse.Namespace, suffix: str, what: str, compute, precheck=None):
+    """The shared body of limits, compare and sweep: config and output checks, the lock, the resumable pieces in
+    ``<out>.partial/`` (``what`` names them in messages), the executor, ``compute(cfg, partial_dir=, resume=)`` and
+    the staged save; returns (output folder, result)."""
+    cfg, out = _config_and_out(args, suffix)
+    if precheck is not None:
+        precheck(cfg)
+    with _writing(out):
+        partial = _partial(args, out, _store_present, what)
+        with _executor(cfg, args):
+            result = compute(cfg, partial_dir=partial, resume=args.resume)
+        result.save(out, force=args.force)
+        shutil.rmtree(partial, ignore_errors=True)
+    return out, result
+
+
 def cmd_limits(args: argparse.Namespace) -> int:
     from globalfit.frequentist import limits
 
-    cfg, out = _config_and_out(args, "_limits")
-    with _writing(out):
-        partial = _partial(args, out, _store_present, "the finished masses of an interrupted scan")
-        with _executor(cfg, args):
-            result = limits(cfg, partial_dir=partial, resume=args.resume, expected=args.expected)
-        result.save(out, force=args.force)
-        shutil.rmtree(partial, ignore_errors=True)
+    out, _ = _resumable_verb(args, "_limits", "the finished masses of an interrupted scan",
+                             lambda cfg, **kw: limits(cfg, expected=args.expected, **kw))
     print(f"limits written to {out}")
     return 0
 
@@ -327,13 +338,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from globalfit.comparison import compare
     from globalfit.results import COMPARE_NOTE
 
-    cfg, out = _config_and_out(args, "_compare")
-    with _writing(out):
-        partial = _partial(args, out, _store_present, "the finished models of an interrupted comparison")
-        with _executor(cfg, args):
-            result = compare(cfg, partial_dir=partial, resume=args.resume)
-        result.save(out, force=args.force)
-        shutil.rmtree(partial, ignore_errors=True)
+    out, result = _resumable_verb(args, "_compare", "the finished models of an interrupted comparison", compare)
     print(result.text())
     print(COMPARE_NOTE)
     print(f"model comparison written to {out}")
@@ -343,14 +348,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from globalfit.sweep import sweep, sweep_points
 
-    cfg, out = _config_and_out(args, "_sweep")
-    sweep_points(cfg)  # a bad sweep block is refused before any work
-    with _writing(out):
-        partial = _partial(args, out, _store_present, "the finished points of an interrupted sweep")
-        with _executor(cfg, args):
-            result = sweep(cfg, partial_dir=partial, resume=args.resume)
-        result.save(out, force=args.force)
-        shutil.rmtree(partial, ignore_errors=True)
+    out, result = _resumable_verb(args, "_sweep", "the finished points of an interrupted sweep", sweep,
+                                  precheck=sweep_points)  # a bad sweep block is refused before any work
     print(f"sweep ({result.metadata['points']} points x {len(result.metadata['masses_GeV'])} masses) written to {out}")
     return 0
 
