@@ -326,6 +326,41 @@ class TridentSpec(DatasetSpec):
         return {self.measurement_file: ("ratio", "error")}
 
 
+class NuElectronBeam(_Strict):
+    """One part of a nu-e scattering experiment's flux: a line (``energy_MeV``) or a reactor spectrum."""
+
+    flavour: Literal["e", "mu", "tau"]
+    antineutrino: bool = False
+    fraction: Positive = 1.0
+    energy_MeV: Positive | None = None
+    reactor_fission_fractions: dict[Literal["U235", "Pu239", "Pu241", "U238"], Positive] | None = None
+
+
+class NuElectronChannel(_Strict):
+    """A separately measured nu-e rate: its beams (summed), recoil window and relative weight in the chi^2."""
+
+    name: str
+    recoil_MeV: Interval
+    weight: Positive = 1.0
+    beams: list[NuElectronBeam] = Field(min_length=1)
+
+
+@_register
+class NuElectronSpec(DatasetSpec):
+    """A nu-e scattering limit on a reference model's coupling, read as a bound on the rate change (component
+    :class:`globalfit.components.nu_electron.NuElectronScattering`)."""
+
+    KIND = "nu_electron"
+    reference_charges: str = "B-L"
+    confidence_level: float = Field(0.9, gt=0, lt=1)
+    q_cl: Positive = 2.71
+    limit_file: str = "limit.csv"
+    channels: list[NuElectronChannel] = Field(min_length=1)
+
+    def required_columns(self) -> dict[str, tuple[str, ...]]:
+        return {self.limit_file: ("mass_GeV", "gprime_limit")}
+
+
 @_register
 class AnomalousMomentSpec(DatasetSpec):
     """A measured (g-2) discrepancy of a charged lepton (component
