@@ -34,7 +34,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from globalfit.components.base import Component, register
-from globalfit.errors import DataError
+from globalfit.errors import DataError, PhysicsError
 from globalfit.physics import nsi
 from globalfit.physics.charges import parse_charges
 from globalfit.physics.nu_electron import Beam, ScatteringResponse, channel_response
@@ -66,9 +66,13 @@ class NuElectronScattering(Component):
         super().__init__(entry, theory, options)
         spec = entry.spec
         self.q_cl = float(spec.get("q_cl", 2.71))
-        self.channels: list[tuple[float, ScatteringResponse]] = [
-            (float(c.get("weight", 1.0)), channel_response(beams_from_spec(c), tuple(1e-3 * x for x in c["recoil_MeV"])))
-            for c in spec["channels"]]
+        self.channels: list[tuple[float, ScatteringResponse]] = []
+        for c in spec["channels"]:
+            try:
+                resp = channel_response(beams_from_spec(c), tuple(1e-3 * x for x in c["recoil_MeV"]))
+            except PhysicsError as exc:
+                raise DataError(f"{entry.id}: channel {c.get('name', '?')!r} in spec.yaml: {exc}") from None
+            self.channels.append((float(c.get("weight", 1.0)), resp))
         self.flavours = tuple(sorted({a for _, r in self.channels for a in r.flavours}))
         table = entry.read_csv(spec.get("limit_file", "limit.csv"))
         mass, g_ref = table["mass_GeV"].to_numpy(float), table["gprime_limit"].to_numpy(float)
