@@ -6,7 +6,8 @@ A run config is a YAML file with the keys of DESIGN.md (``schema_version``, ``na
 YAML path of the first problem, with a did-you-mean for misspelled keys.
 
 Parameters: each theory parameter of the mode (``gprime`` and ``mass_GeV`` in u1 mode, ``epsilon`` and
-``mass_GeV`` in simplified mode, ``eps_<f>_<aa>`` in eft mode) needs a prior (``log-uniform``, ``uniform``:
+``mass_GeV`` in simplified mode, ``eps_<f>_<aa>`` in eft mode; ``kinetic_mixing`` / ``mass_mixing`` in u1 mode when
+``model.kinetic_mixing`` / ``model.mass_mixing`` is ``parameter``) needs a prior (``log-uniform``, ``uniform``:
 ``lower``, ``upper``; ``normal``: ``mu``, ``sigma``) or a fixed ``value``. Nuisance parameters of the
 components (``coherent_csi_2017.gamma``) may be listed too, to fix them or change their prior. Each entry is the YAML
 form of a typed prior of :mod:`globalfit.parameters` (:meth:`ParameterConfig.to_prior`), which also checks it.
@@ -45,11 +46,19 @@ class ModelConfig(_Strict):
     epsilon_convention: Literal["physical", "paper000"] = Field(
         "physical", description="simplified mode: 'physical' (eps^V = 2 eps, one Z' in every component) or "
                                 "'paper000' (eps^V = eps, the comparison convention of papers 000/001)")
+    #: u1 mode, Z-Z' mixing (physics/mixing.py): 'parameter' adds the theory parameter kinetic_mixing (eps, the Z'
+    #: coupling e eps Q_f to the electric current) or mass_mixing (xi, the Z-Z' mass-mixing angle); 'loop' sets eps to
+    #: its one-loop value e g'/(12 pi^2) ln(m_tau^2/m_mu^2) (L_mu - L_tau and other quark-free finite cases)
+    kinetic_mixing: Literal["none", "parameter", "loop"] = "none"
+    mass_mixing: Literal["none", "parameter"] = "none"
 
     @model_validator(mode="after")
     def _charges_needed(self) -> "ModelConfig":
         if self.type == "u1" and self.charges is None:
             raise ValueError("u1 mode needs 'charges' (a preset A, B, C or an expression like B-3Lmu)")
+        for key in ("kinetic_mixing", "mass_mixing"):
+            if self.type != "u1" and getattr(self, key) != "none":
+                raise ValueError(f"'{key}' is a setting of u1 mode, not of {self.type} mode")
         return self
 
     def charge_assignment(self) -> ChargeAssignment | None:
@@ -262,7 +271,8 @@ class RunConfig(_Strict):
         ca = parse_charges(charges) if charges is not None else m.charge_assignment()
         eft = tuple(p for p in self.parameters if p in EFT_PARAMETERS) if m.type == "eft" else ()
         return TheorySpec(mode=m.type, charges=ca, width_ratio=m.width_ratio, flavours=tuple(m.flavours),
-                          eft_parameters=eft, epsilon_convention=m.epsilon_convention)
+                          eft_parameters=eft, epsilon_convention=m.epsilon_convention,
+                          kinetic_mixing=m.kinetic_mixing, mass_mixing=m.mass_mixing)
 
     def with_charges(self, charges: str) -> "RunConfig":
         """A copy of this config with another charge assignment (u1 mode)."""
@@ -334,6 +344,8 @@ def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
         raise _explain(exc, raw) from None
     try:
         spec = cfg.theory_spec()
+    except ConfigError:
+        raise  # already names its key (e.g. model.kinetic_mixing)
     except GlobalfitError as exc:
         raise ConfigError(str(exc), "model.charges") from None
     _check_parameters(cfg, spec)
@@ -349,7 +361,7 @@ def _check_parameters(cfg: RunConfig, spec: TheorySpec) -> None:
     for p in needed:
         if p not in cfg.parameters:
             raise ConfigError(f"the {cfg.model.type} model needs parameter {p!r} (a prior or a fixed value)", "parameters")
-    theory_like = {"gprime", "mass_GeV", "epsilon", *EFT}
+    theory_like = {"gprime", "mass_GeV", "epsilon", "kinetic_mixing", "mass_mixing", *EFT}
     for name, par in cfg.parameters.items():
         if name in theory_like and name not in needed:
             raise ConfigError(f"parameter {name!r} is not used by the {cfg.model.type} model (it reads {', '.join(needed)})",

@@ -32,8 +32,6 @@ class AnomalousMoment(Component):
         row = entry.read_csv(entry.spec["measurement_file"]).iloc[0]
         self.lepton = str(entry.spec["lepton"])
         self.delta, self.error = float(row["delta_a"]), float(row["error"])
-        #: U(1)' charge of the lepton, fixed by the run's charges (both chiralities carry it: vector coupling)
-        self.charge = theory.theory_mode.coupling_weight(self.lepton)
 
     def requirements(self) -> list[Requirement]:
         return [coupling_requirement((self.lepton,), what=f"coupling to the {self.lepton} lepton"),
@@ -41,7 +39,8 @@ class AnomalousMoment(Component):
 
     def predicted(self, theory) -> Any:
         """One-loop Z' contribution Delta a_l at the theory point (dimensionless)."""
-        return gminus2.delta_a(theory.gprime * self.charge, theory.mass, self.lepton)
+        # the theory point's vector coupling g_l (g' Q_l, plus Z-Z' mixing when set)
+        return gminus2.delta_a(theory.coupling(self.lepton), theory.mass, self.lepton)
 
     def chi2(self, theory) -> Any:
         """chi^2 relative to the Standard Model (see module docstring)."""

@@ -69,8 +69,40 @@ def eft_perturbativity_bound(scale_gev: float = EFT_SCALE_GEV, wilson_max: float
     return 2.0 * wilson_max / (2.0 * np.sqrt(2.0) * G_F * scale_gev**2)
 
 
+class SignalScale:
+    """The ``k_factor`` option and its theory-uncertainty nuisance ``signal_scale``, shared by the collider kinds.
+
+    The signal is multiplied by K = sigma_NLO/sigma_LO (option ``k_factor``) and, in the likelihood, by
+    ``1 + signal_scale`` with ``signal_scale`` a normal nuisance of width ``k_factor_uncertainty`` (no nuisance when
+    that is 0). Each kind sets its defaults in ``default_options``.
+    """
+
+    options: dict[str, Any]
+    id: str
+
+    @property
+    def k_factor(self) -> float:
+        """K (checked: a positive finite number, else ConfigError naming the option)."""
+        k = self.options["k_factor"]
+        if isinstance(k, bool) or not isinstance(k, (int, float)) or not np.isfinite(k) or k <= 0:
+            from globalfit.errors import ConfigError
+
+            raise ConfigError(f"{self.id}: k_factor must be a positive number (got {k!r})",
+                              f"likelihoods.{self.id}.options.k_factor")
+        return float(k)
+
+    def nuisance_priors(self) -> list[NuisancePrior]:
+        unc = float(self.options["k_factor_uncertainty"])
+        return [NuisancePrior("signal_scale", 0.0, unc, lower=-1.0, description="signal theory uncertainty")] if unc > 0 else []
+
+    @staticmethod
+    def signal_scale(nuisances: Mapping[str, Any] | None) -> Any:
+        """1 + the theory-uncertainty nuisance (1 when it is absent: nominal signal)."""
+        return 1.0 + (nuisances or {}).get("signal_scale", 0.0)
+
+
 @register
-class MonoXInclusive(Component):
+class MonoXInclusive(SignalScale, Component):
     """A mono-X search with exclusive bins, covariance and inclusive regions (see module docstring)."""
 
     kind = "monox_inclusive"
@@ -275,10 +307,6 @@ class MonoXInclusive(Component):
         return [coupling_requirement(QUARKS, NEUTRINOS, what="quark or no neutrino coupling"),
                 Requirement("width", decisive=False), Requirement("mass", decisive=False)]
 
-    def nuisance_priors(self) -> list[NuisancePrior]:
-        unc = float(self.options["k_factor_uncertainty"])
-        return [NuisancePrior("signal_scale", 0.0, unc, lower=-1.0, description="signal theory uncertainty")] if unc > 0 else []
-
     def coupling_factors(self, theory) -> tuple[Any, Any]:
         """(sum over neutrino flavours of (g_q g_nu)^2, of g_q g_nu): the factors of the unit-coupling pure Z' and
         interference tables."""
@@ -288,19 +316,19 @@ class MonoXInclusive(Component):
     def signal_tails(self, theory) -> Any:
         """Expected signal events above each threshold (nominal: no theory-uncertainty nuisance)."""
         if self.contact:
-            return self.lumi * float(self.options["k_factor"]) * self._contact_rate(theory)
+            return self.lumi * self.k_factor * self._contact_rate(theory)
         inside = inside_range(theory.mass, self.masses[0], self.masses[-1])
         f_pure, f_inter = self.coupling_factors(theory)
         pure, inter = self._unit_tails(theory)
         rate = f_pure * pure + f_inter * inter if self.has_interference else f_pure * pure
-        return inside * self.lumi * float(self.options["k_factor"]) * rate
+        return inside * self.lumi * self.k_factor * rate
 
     def signal_events(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:
         """Expected signal events in the exclusive bins (a vector)."""
         tails = self.signal_tails(theory)
         m = math_of(tails)
         padded = m.concatenate([tails, m.zeros(1)]) if m is not np else np.append(tails, 0.0)
-        return (1.0 + (nuisances or {}).get("signal_scale", 0.0)) * (padded[self.bin_low] - padded[self.bin_high])
+        return self.signal_scale(nuisances) * (padded[self.bin_low] - padded[self.bin_high])
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
         r = self.n_obs - self.n_bkg - self.signal_events(theory, nuisances)
@@ -323,7 +351,7 @@ class MonoXInclusive(Component):
 
 
 @register
-class ResonanceLimit(Component):
+class ResonanceLimit(SignalScale, Component):
     """A resonance search's limit on (fiducial) sigma x B vs mass and Gamma/M, as a likelihood term (kind
     ``resonance_limit``): chi^2 = q_CL (sigma_fid B / limit(M, Gamma/M))^2 (issue convention for limit curves).
     Spec ``channel``: ``ll`` (B per lepton flavour, averaged over e and mu) or ``tautau``; ``fiducial: false`` for
@@ -336,10 +364,15 @@ class ResonanceLimit(Component):
     B(mu mu) (B(ee)) instead, as paper 002 does for B-3Lmu with the dimuon limit. The limit is interpolated log-log in
     mass and linearly in Gamma/M between the published widths (clamped at the widest). Zero outside the published mass
     range (logged once).
+
+    Options ``k_factor`` (default 1: the LO production table) and ``k_factor_uncertainty`` (default 0: no nuisance;
+    else a normal nuisance ``signal_scale`` of that width), as the mono-X kinds (:class:`SignalScale`):
+    sigma_fid B -> K (1 + signal_scale) sigma_fid B. Paper 002 sec. 4.1 uses K = 1.3.
     """
 
     kind = "resonance_limit"
     modes = ("u1",)
+    default_options = {"k_factor": 1.0, "k_factor_uncertainty": 0.0}
 
     def __init__(self, entry, theory, options=None):
         super().__init__(entry, theory, options)
@@ -350,8 +383,6 @@ class ResonanceLimit(Component):
         limit_file, fiducial = "limit.csv", entry.spec.get("fiducial", True) is not False
         structure = theory.theory_mode
         q_e, q_mu = structure.coupling_weight("e"), structure.coupling_weight("mu")
-        #: Z' charge of the quarks (static): the production rate is (g' Q_q)^2 sigma_unit
-        self.q_quark = structure.coupling_weight("u")
         single = entry.spec.get("channel_limits") or {}
         if self.channel == "ll" and (q_e == 0) != (q_mu == 0):
             flavour = "mumu" if q_e == 0 else "ee"
@@ -382,14 +413,17 @@ class ResonanceLimit(Component):
                 Requirement("branching_fractions", decisive=False), Requirement("width", decisive=False),
                 Requirement("mass", decisive=False)]
 
-    def predicted_fb(self, theory) -> Any:
-        """sigma_fid x B per lepton flavour [fb] (B of the channel the limit is for)."""
+    def predicted_fb(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:
+        """K (1 + signal_scale) sigma_fid x B per lepton flavour [fb] (B of the channel the limit is for; nominal
+        signal, scale 1, without ``nuisances``)."""
         m = math_of(theory.gprime, theory.mass)
         lm = m.log(theory.mass)
         br = theory.branching_fractions()
         b_ll = {"tautau": br["tau"], "mumu": br["mu"], "ee": br["e"]}.get(self.channel, 0.5 * (br["e"] + br["mu"]))
-        sigma_pb = m.exp(interp(lm, self.sig_log_m, self.sig_log_sigma)) * (theory.gprime * self.q_quark) ** 2
-        return 1e3 * sigma_pb * interp(lm, self.sig_log_m, self.sig_acc) * b_ll
+        # one coupling g_q for every quark: the unit-coupling production table
+        sigma_pb = m.exp(interp(lm, self.sig_log_m, self.sig_log_sigma)) * theory.quark_coupling() ** 2
+        return self.k_factor * self.signal_scale(nuisances) * 1e3 * sigma_pb * interp(lm, self.sig_log_m, self.sig_acc) * b_ll
+
 
     def limit_fb(self, theory) -> Any:
         m = math_of(theory.gprime, theory.mass)
@@ -397,9 +431,9 @@ class ResonanceLimit(Component):
         w = hat_weights(theory.width() / theory.mass, self.widths)  # linear in Gamma/M, clamped at the ends
         return sum(w[j] * m.exp(interp(lm, np.log(self.masses), self.log_limit_fb[:, j])) for j in range(len(self.widths)))
 
-    def chi2(self, theory) -> Any:
+    def chi2(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:
         inside = inside_range(theory.mass, self.lo, self.hi)
-        return inside * self.q_cl * (self.predicted_fb(theory) / self.limit_fb(theory)) ** 2
+        return inside * self.q_cl * (self.predicted_fb(theory, nuisances) / self.limit_fb(theory)) ** 2
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
-        return -0.5 * self.chi2(theory)
+        return -0.5 * self.chi2(theory, nuisances)

@@ -44,9 +44,9 @@ class RecastLimit(Component):
         method = entry.spec.get("method")
         if method == "lhcb_darkphoton":
             fractions = {c: table[c].to_numpy(float) for c in PRODUCTION_COLUMNS}
-            self.bound = darkphoton.lhcb_recast(table["eps_limit"].to_numpy(float), mass, fractions, theory.charges)
+            self.bound = darkphoton.lhcb_recast(table["eps_limit"].to_numpy(float), mass, fractions, theory.theory_mode.effective_charges())
         elif method == "muon_radiation":
-            self.bound = darkphoton.muon_radiation_recast(table["gprime_limit"].to_numpy(float), mass, theory.charges)
+            self.bound = darkphoton.muon_radiation_recast(table["gprime_limit"].to_numpy(float), mass, theory.theory_mode.effective_charges())
         else:
             raise DataError(f"{entry.id}: unknown recast method {method!r} in spec.yaml")
         finite = np.isfinite(self.bound)

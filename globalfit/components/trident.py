@@ -40,8 +40,6 @@ class Trident(Component):
         row = entry.read_csv(entry.spec.get("measurement_file", "measurement.csv")).iloc[0]
         self.ratio, self.error = float(row["ratio"]), float(row["error"])
         self.m_min = float(entry.spec.get("valid_above_GeV", 1.0))
-        #: U(1)' charge of nu_mu and mu (one doublet), fixed by the run's charges
-        self.q_mu = theory.theory_mode.coupling_weight("mu")
         if self.is_sensitive()[0]:
             log_once(f"{entry.id}: heavy-Z' trident formula used for M_Z' >= {self.m_min:g} GeV, switched off smoothly "
                      f"down to {self.m_min / SWITCH_ON_FACTOR:g} GeV; no constraint below")
@@ -51,7 +49,8 @@ class Trident(Component):
                 Requirement("mass", decisive=False)]
 
     def predicted_ratio(self, theory) -> Any:
-        return trident_ratio(theory.gprime, theory.mass, self.q_mu, self.q_mu)
+        # the couplings g_nu_mu and g_mu of the theory point (equal without Z-Z' mixing: one doublet)
+        return trident_ratio(1.0, theory.mass, theory.coupling("nu_mu"), theory.coupling("mu"))
 
     def chi2(self, theory) -> Any:
         m = math_of(theory.gprime, theory.mass)

@@ -52,6 +52,23 @@ def eps_from_coupling(gprime: Any, q_f: float, q_alpha: float, mass: Any, q2: An
     return gprime**2 * q_f * q_alpha / (SQRT2_GF * (q2 + mass**2))
 
 
+def eps_from_couplings(g_nu: Any, g_f: Any, mass: Any, q2: Any = 0.0) -> Any:
+    """eps^{fV}_{aa}(q^2) of a Z' with vector coupling ``g_f`` to f and ``g_nu`` to nu_a (coefficient of
+    nubar gamma P_L nu), dimensionless: ``g_nu g_f / (sqrt2 G_F (q^2 + M^2))``; :func:`eps_from_coupling` is the
+    case g_nu = g' Q_a, g_f = g' Q_f. Used with Z-Z' mixing (:mod:`globalfit.physics.mixing`).
+
+    Parameters
+    ----------
+    g_nu, g_f
+        Z' couplings (dimensionless; floats or tensors).
+    mass
+        Z' mass M [GeV].
+    q2
+        Momentum transfer squared [GeV^2].
+    """
+    return g_nu * g_f / (SQRT2_GF * (q2 + mass**2))
+
+
 def combine(eps_u: Any, eps_d: Any, target: str, eps_e: Any = 0.0) -> Any:
     """A named combination of quark NSI: ``u``, ``d``, ``p``, ``n``, ``p+n`` (paper 004), or ``e``.
 

@@ -43,7 +43,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from globalfit.errors import ConfigError, PhysicsError
-from globalfit.physics import nsi, widths
+from globalfit.physics import mixing, nsi, widths
 from globalfit.physics.charges import FLAVOURS, ChargeAssignment
 from globalfit.physics.constants import G_F
 
@@ -130,9 +130,33 @@ class TheoryMode(ABC):
         """g_q g_{nu_alpha}: product of the Z' couplings to a quark and to nu_alpha."""
         raise self._no_zprime("Z' couplings")
 
+    def coupling(self, values: Mapping[str, Any], fermion: str) -> Any:
+        """The Z' vector coupling g_f of one fermion (u1 mode: charges and mixing)."""
+        raise self._no_zprime("individual Z' couplings")
+
+    def quark_coupling(self, values: Mapping[str, Any]) -> Any:
+        """The one Z' coupling g_q shared by every quark, as LHC production tables at unit coupling assume.
+
+        Raises
+        ------
+        PhysicsModeError
+            When the quarks do not share one coupling (u1 mode with Z-Z' mixing: u and d differ).
+        """
+        if any(self.coupling_weight(q) != self.coupling_weight("u") for q in QUARKS):
+            raise PhysicsModeError(f"the Z' of {self.subject} couples to up- and down-type quarks differently; "
+                                   "the LHC production tables assume one quark coupling g_q")
+        return self.coupling(values, "u")
+
 
 class U1Mode(TheoryMode):
-    """Anomaly-free U(1)' with charges (module docstring)."""
+    """Anomaly-free U(1)' with charges, optionally with Z-Z' kinetic and mass mixing (module docstring).
+
+    Without mixing every map is the one of paper 002 (couplings g' Q_f). With mixing the Z' vector coupling of each
+    fermion is ``g_f = g' Q'_f + e eps Q_f - xi e/(2 s_W c_W) g_V^f`` (:mod:`globalfit.physics.mixing`, paper 004
+    eqs. 12-17), computed here once: eps^{fV} = g_{nu_a} g_f / (sqrt2 G_F (q^2 + M^2)), the widths and branching
+    fractions, the couplings components read (:meth:`coupling`) and the static effective charges handed to recasts
+    (:meth:`effective_charges`) all follow from it.
+    """
 
     name = "u1"
 
@@ -140,42 +164,109 @@ class U1Mode(TheoryMode):
         if spec.charges is None:
             raise ConfigError("u1 mode needs a charge assignment", "model.charges")
         super().__init__(spec)
+        #: per-parameter coupling directions: g_f = sum_p values[p] * basis[p].fermion(f)
+        g_dir = mixing.charge_couplings(spec.charges)
+        if spec.kinetic_mixing == "loop":
+            # eps = kappa g': the loop-induced mixing rides on the g' direction (static effective charges)
+            g_dir = g_dir + mixing.kinetic_direction().scaled(mixing.loop_kinetic_mixing(spec.charges))
+        self.basis: dict[str, mixing.VectorCouplings] = {"gprime": g_dir}
+        if spec.kinetic_mixing == "parameter":
+            self.basis[mixing.KINETIC_PARAMETER] = mixing.kinetic_direction()
+        if spec.mass_mixing == "parameter":
+            self.basis[mixing.MASS_PARAMETER] = mixing.mass_direction()
 
     @property
     def charges(self) -> ChargeAssignment:
         return self.spec.charges
 
     @property
+    def mixed(self) -> bool:
+        """Whether any Z-Z' mixing is switched on (False: the maps of paper 002, unchanged)."""
+        return self.spec.kinetic_mixing != "none" or self.spec.mass_mixing != "none"
+
+    @property
     def parameter_names(self) -> tuple[str, ...]:
-        return ("gprime", "mass_GeV")
+        return ("gprime", "mass_GeV") + tuple(p for p in self.basis if p != "gprime")
 
     @property
     def subject(self) -> str:
-        return f"the charges {self.charges.label or self.charges.expression()}"
+        mix = [f"{k} mixing ({v})" for k, v in (("kinetic", self.spec.kinetic_mixing), ("mass", self.spec.mass_mixing))
+               if v != "none"]
+        return f"the charges {self.charges.label or self.charges.expression()}" + (f" with {' and '.join(mix)}"
+                                                                                 if mix else "")
+
+    def effective_charges(self) -> ChargeAssignment | mixing.VectorCouplings:
+        """Static couplings per unit g' (the charges themselves without mixing; with loop mixing Q'_f + kappa e Q_f),
+        for code that recasts a published limit once at load (widths, dark-photon recasts).
+
+        Raises
+        ------
+        ConfigError
+            When a mixing parameter is free, so the couplings are not proportional to g'.
+        """
+        if not self.mixed:
+            return self.charges
+        if len(self.basis) > 1:
+            raise ConfigError("with a free mixing parameter the Z' couplings are not proportional to g', so a limit "
+                              "recast once at load cannot follow them; use kinetic_mixing: loop or no mixing",
+                              "model.kinetic_mixing" if mixing.KINETIC_PARAMETER in self.basis else "model.mass_mixing")
+        return self.basis["gprime"]
 
     def eps_weight(self, f: str, alpha: str) -> float:
-        return float(self.coupling_weight(f) * self.charges.lepton(alpha))
+        if not self.mixed:
+            return float(self.coupling_weight(f) * self.charges.lepton(alpha))
+        return float(self.coupling_weight(f) * self.coupling_weight(f"nu_{alpha}"))
 
     def coupling_weight(self, fermion: str) -> float:
-        return float(self.charges.fermion(fermion))
+        if not self.mixed:
+            return float(self.charges.fermion(fermion))
+        # the g' direction plus the size of every mixing direction: zero only where no coupling can arise
+        return float(self.basis["gprime"].fermion(fermion)
+                     + sum(abs(v.fermion(fermion)) for k, v in self.basis.items() if k != "gprime"))
 
     def lepton_pattern(self) -> dict[str, float]:
-        return {a: float(self.charges.lepton(a)) for a in FLAVOURS}
+        if not self.mixed:
+            return {a: float(self.charges.lepton(a)) for a in FLAVOURS}
+        return {a: self.coupling_weight(f"nu_{a}") for a in FLAVOURS}
+
+    def coupling(self, values, fermion):
+        if not self.mixed:
+            return values["gprime"] * float(self.charges.fermion(fermion))
+        return sum(values[p] * v.fermion(fermion) for p, v in self.basis.items() if v.nonzero(fermion))
 
     def eps(self, values, f, alpha, q2):
-        q_f, q_a = self.coupling_weight(f), float(self.charges.lepton(alpha))
-        if q_f == 0.0 or q_a == 0.0:
+        if not self.mixed:
+            q_f, q_a = self.coupling_weight(f), float(self.charges.lepton(alpha))
+            if q_f == 0.0 or q_a == 0.0:
+                return 0.0
+            return nsi.eps_from_coupling(values["gprime"], q_f, q_a, values["mass_GeV"], q2)
+        if self.eps_weight(f, alpha) == 0.0:
             return 0.0
-        return nsi.eps_from_coupling(values["gprime"], q_f, q_a, values["mass_GeV"], q2)
+        return nsi.eps_from_couplings(self.coupling(values, f"nu_{alpha}"), self.coupling(values, f),
+                                      values["mass_GeV"], q2)
+
+    def partial_widths(self, values) -> dict[str, Any]:
+        """Partial widths [GeV] per channel of :data:`globalfit.physics.widths.CHANNELS`."""
+        if len(self.basis) == 1:
+            return widths.partial_widths(self.effective_charges(), values["gprime"], values["mass_GeV"])
+        return mixing.mixed_partial_widths(self.basis, values, values["mass_GeV"])
 
     def width(self, values):
-        return widths.total_width(self.charges, values["gprime"], values["mass_GeV"])
+        if not self.mixed:
+            return widths.total_width(self.charges, values["gprime"], values["mass_GeV"])
+        return sum(self.partial_widths(values).values())
 
     def branching_fractions(self, values):
-        return widths.branching_fractions(self.charges, values["mass_GeV"])
+        if not self.mixed:
+            return widths.branching_fractions(self.charges, values["mass_GeV"])
+        if len(self.basis) == 1:
+            return widths.branching_fractions(self.effective_charges(), values["mass_GeV"])
+        return widths.fractions_of(self.partial_widths(values), values["mass_GeV"])
 
     def quark_neutrino_coupling(self, values, alpha):
-        return values["gprime"] ** 2 * (float(self.charges.q) * float(self.charges.lepton(alpha)))
+        if not self.mixed:
+            return values["gprime"] ** 2 * (float(self.charges.q) * float(self.charges.lepton(alpha)))
+        return self.quark_coupling(values) * self.coupling(values, f"nu_{alpha}")
 
 
 class SimplifiedMode(TheoryMode):
@@ -268,6 +359,10 @@ class TheorySpec:
         Simplified mode: ``"physical"`` (default, eps^V = 2 epsilon) or ``"paper000"`` (eps^V = epsilon, papers 000
         and 001's comparison with low-energy bounds); see the module docstring. Config key
         ``model.epsilon_convention``.
+    kinetic_mixing, mass_mixing
+        u1 mode: Z-Z' mixing (:mod:`globalfit.physics.mixing`). ``"none"`` (default: paper 002's Z'),
+        ``"parameter"`` (a theory parameter ``kinetic_mixing`` = eps / ``mass_mixing`` = xi, given a prior or a
+        value in the run config) or, for kinetic mixing, ``"loop"`` (eps induced at one loop, proportional to g').
     """
 
     mode: str = "u1"
@@ -276,6 +371,8 @@ class TheorySpec:
     flavours: tuple[str, ...] = ("e",)
     eft_parameters: tuple[str, ...] = field(default_factory=tuple)
     epsilon_convention: str = "physical"
+    kinetic_mixing: str = "none"
+    mass_mixing: str = "none"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -283,6 +380,13 @@ class TheorySpec:
         if self.epsilon_convention not in EPSILON_CONVENTIONS:
             raise ConfigError(f"unknown epsilon_convention {self.epsilon_convention!r}; expected one of "
                               f"{', '.join(EPSILON_CONVENTIONS)}", "model.epsilon_convention")
+        for key, value, allowed in (("kinetic_mixing", self.kinetic_mixing, mixing.KINETIC_MIXING),
+                                    ("mass_mixing", self.mass_mixing, mixing.MASS_MIXING)):
+            if value not in allowed:
+                raise ConfigError(f"unknown {key} {value!r}; expected one of {', '.join(allowed)}", f"model.{key}")
+            if value != "none" and self.mode != "u1":
+                raise ConfigError(f"{key} is a setting of u1 mode (the Z' of a U(1)'), not of {self.mode} mode",
+                                  f"model.{key}")
         object.__setattr__(self, "theory_mode", MODE_CLASSES[self.mode](self))
 
     theory_mode: TheoryMode = field(init=False, repr=False, compare=False)
@@ -354,6 +458,15 @@ class TheoryPoint:
         return nsi.eps_matter(self.eps("u", alpha), self.eps("d", alpha), self.eps("e", alpha), y_n)
 
     # -- Z' couplings and decays -----------------------------------------------------------------------------
+    def coupling(self, fermion: str) -> Any:
+        """The Z' vector coupling g_f of ``fermion`` (``u d s c b t``, ``e mu tau``, ``nu_e nu_mu nu_tau``; for a
+        neutrino the coefficient of nubar gamma P_L nu): g' Q_f, plus Z-Z' mixing if set (u1 mode)."""
+        return self.spec.theory_mode.coupling(self.values, fermion)
+
+    def quark_coupling(self) -> Any:
+        """The one Z' coupling g_q of every quark (u1 mode; an error where u and d couplings differ)."""
+        return self.spec.theory_mode.quark_coupling(self.values)
+
     def quark_neutrino_coupling(self, alpha: str) -> Any:
         """g_q g_{nu_alpha} (u1: g'^2 Q_q Q_alpha; simplified: paper 000 eq. 2.4 for the coupled flavours)."""
         return self.spec.theory_mode.quark_neutrino_coupling(self.values, alpha)
