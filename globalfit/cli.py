@@ -585,6 +585,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        # PyTensor serialises compilation through a file lock in its compile cache; when another process holds it
+        # longer than pytensor.config.compile__timeout the user needs to know which lock, not filelock's traceback
+        if type(exc).__module__.startswith("filelock"):
+            print(f"globalfit {args.verb}: {exc} Another process is compiling into the same PyTensor cache; run "
+                  "again when it is done, or give this run its own cache with PYTENSOR_FLAGS=compiledir=DIR.",
+                  file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -164,3 +164,19 @@ def test_import_is_fast():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(maxsplit=1)
     assert float(out[0]) < 1.0
     assert out[1].strip() == "[]"
+
+
+def test_compile_cache_lock_timeout_is_one_clear_line(monkeypatch, capsys):
+    """A PyTensor compile-cache lock held by another process past its timeout (filelock.Timeout) ends the verb with
+    exit code 2 and one line naming the lock and the way out, not a traceback."""
+    import filelock
+
+    import globalfit.cli as cli
+
+    def locked(args):
+        raise filelock.Timeout("/cache/.lock")
+
+    monkeypatch.setattr(cli, "cmd_list", locked)
+    assert cli.main(["list"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "/cache/.lock" in err[0] and "PYTENSOR_FLAGS=compiledir" in err[0]
