@@ -320,10 +320,21 @@ class TridentSpec(DatasetSpec):
 
     KIND = "trident"
     measurement_file: str = "measurement.csv"
+    #: contact formula (option ``propagator: contact``): full weight above this mass, switched off below half of it
     valid_above_GeV: Positive = 1.0
+    #: table of the full-propagator averages f_1(M), f_2(M) (``globalfit.physics.trident.TridentTable``)
+    propagator_file: str | None = None
+    #: sigma_AA / sigma_VV of the SM trident rate for this beam and target
+    aa_over_vv: Positive = 1.0
+    #: the neutrino energy the table was computed at [GeV] (documentation of the assumption)
+    neutrino_energy_GeV: Positive | None = None
+    target: str | None = None
 
     def required_columns(self) -> dict[str, tuple[str, ...]]:
-        return {self.measurement_file: ("ratio", "error")}
+        cols = {self.measurement_file: ("ratio", "error")}
+        if self.propagator_file:
+            cols[self.propagator_file] = ("mass_GeV", "f1", "f2")
+        return cols
 
 
 class NuElectronBeam(_Strict):

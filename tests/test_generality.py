@@ -204,13 +204,13 @@ def test_lhc_mass_gradient_finite_below_thresholds():
 
 # -- part 8: continuity in M ----------------------------------------------------------------------------------------
 def test_trident_continuous_in_mass():
-    """A fine scan (2000 masses, 0.2-5 GeV, g' = 3e-3, B-3Lmu) of the trident log L: no jump larger than 1 % of the
+    """A fine scan (2000 masses, 0.2-5 GeV, g' = 3e-3, B-3Lmu) of the contact-formula trident log L: no jump larger than 1 % of the
     term's range between neighbours (before: a step of the full size at 1 GeV); unchanged (heavy formula) above 1 GeV,
     zero below 0.5 GeV (the documented switch-on interval)."""
     from globalfit.model import Fit
     from globalfit.physics.trident import trident_ratio
 
-    fit = Fit(_config([], "B-3Lmu", priors=["ccfr_trident"]))
+    fit = Fit(_config([], "B-3Lmu", priors=[{"id": "ccfr_trident", "options": {"propagator": "contact"}}]))
     terms = fit.compiled("terms")
     g, masses = 3e-3, np.geomspace(0.2, 5.0, 2000)
     ll = np.array([terms(np.array([np.log10(g), np.log10(m)]))[0] for m in masses])
