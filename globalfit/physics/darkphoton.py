@@ -28,6 +28,7 @@ into meson-decay production (a few per cent below 0.55 GeV) are neglected.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Mapping
 
 import numpy as np
@@ -234,6 +235,17 @@ def loop_mixing(lepton_charges: Mapping[str, float], mass: np.ndarray) -> np.nda
     return -(E_EM**2 / (2.0 * np.pi**2)) * total
 
 
+#: Log-spaced masses [GeV] on which |eps(m)| is tabulated once per charge assignment (clamped outside: below 1e-4 GeV
+#: the mixing is constant to 1e-7 relative; no dataset here reaches 1e4 GeV).
+MIXING_GRID_GEV = np.geomspace(1e-4, 1e4, 1201)
+
+
+@lru_cache(maxsize=16)
+def _mixing_table(lepton_charges: tuple[float, float, float]) -> np.ndarray:
+    """|eps| of :func:`loop_mixing` on :data:`MIXING_GRID_GEV` for charges (x_e, x_mu, x_tau)."""
+    return np.abs(loop_mixing(dict(zip(LEPTON_MASSES, lepton_charges)), MIXING_GRID_GEV))
+
+
 class VectorModel:
     """A vector X with couplings g x_f(m): tree-level charges, optionally plus loop-induced kinetic mixing.
 
@@ -273,23 +285,24 @@ class VectorModel:
         return cls(dark_photon_couplings(), label="dark photon")
 
     def _mixing(self, mass: np.ndarray) -> np.ndarray:
+        """|eps(m)| of :func:`loop_mixing` (0 without mixing), interpolated in log m from a table computed once."""
         m = np.atleast_1d(np.asarray(mass, dtype=float))
         if not self.with_loop_mixing:
             return np.zeros_like(m)
-        return np.abs(loop_mixing({f: self.tree.get(f, 0.0) for f in LEPTON_MASSES}, m))
+        table = _mixing_table(tuple(self.tree.get(f, 0.0) for f in LEPTON_MASSES))
+        return np.interp(np.log(m), np.log(MIXING_GRID_GEV), table)
+
+    def _mixed(self, k: float) -> dict[str, float]:
+        """x_f for mixing k: the fermions without a tree-level charge couple as k Q_f^em."""
+        x = dict(self.tree)
+        for f, qf in {**QUARK_QED, "t": 2 / 3, **_LEPTON_QED}.items():
+            if not x.get(f, 0.0):
+                x[f] = k * qf
+        return x
 
     def couplings(self, mass: np.ndarray) -> list[dict[str, float]]:
         """x_f at each mass [GeV] (one dict per mass point)."""
-        qed = {**{q: E_EM * qq for q, qq in QUARK_QED.items()}, "t": E_EM * 2 / 3,
-               **{f: E_EM * qf for f, qf in _LEPTON_QED.items()}}
-        out = []
-        for k in self._mixing(mass):
-            x = dict(self.tree)
-            for f, ef in qed.items():
-                if not x.get(f, 0.0):
-                    x[f] = k * ef / E_EM
-            out.append(x)
-        return out
+        return [self._mixed(k) for k in self._mixing(mass)]
 
     def partial_widths(self, mass: np.ndarray) -> dict[str, np.ndarray]:
         """Partial widths [GeV] per unit g^2 (channels of :func:`globalfit.physics.widths.vector_partial_widths`)."""
@@ -312,16 +325,17 @@ class VectorModel:
         """S^new/S^DP at each mass for one ``mechanism`` of :func:`mechanism_ratios`, or ``"mixture"`` weighted by
         the dark-photon production ``fractions`` (arrays on the same mass grid)."""
         m = np.atleast_1d(np.asarray(mass, dtype=float))
-        if not self.with_loop_mixing:  # constant couplings: one evaluation serves every mass
-            rows = [mechanism_ratios(self.tree)] * m.size
-        else:
-            rows = [mechanism_ratios(x) for x in self.couplings(m)]
+        # every ratio is quadratic in the mixing k (a square of a linear form in x, or a sum of such squares), so
+        # three evaluations give it exactly at every mass: r(k) = r0 + k (r+ - r-)/2 + k^2 ((r+ + r-)/2 - r0)
+        r0, rp, rm = (mechanism_ratios(self._mixed(k)) for k in (0.0, 1.0, -1.0))
+        k = self._mixing(m)
+        ratio = {name: r0[name] + k * 0.5 * (rp[name] - rm[name]) + k**2 * (0.5 * (rp[name] + rm[name]) - r0[name])
+                 for name in r0}
         if mechanism == "mixture":
             if not fractions:
                 raise ValueError("production 'mixture' needs the production fractions")
-            return sum(np.asarray(f, dtype=float) * np.array([r[k] for r in rows]) for k, f in fractions.items())
-        return np.array([r[mechanism] for r in rows])
-
+            return sum(np.asarray(f, dtype=float) * ratio[name] for name, f in fractions.items())
+        return ratio[mechanism]
 
 
 def decay_probability(width_GeV: np.ndarray, t_min_s: np.ndarray, t_max_s: np.ndarray) -> np.ndarray:
