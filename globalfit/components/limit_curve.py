@@ -72,7 +72,7 @@ class RecastLimit(Component):
         elif self.method == "muon_radiation":
             self.bound = darkphoton.muon_radiation_recast(table["gprime_limit"].to_numpy(float), mass, theory.charges)
         elif self.method == "darkcast":
-            self.bound, self.upper_bound = self._darkcast(entry, table, mass, theory.charges)
+            self.bound, self.upper_bound = self._darkcast(entry, table, theory.charges)
         else:
             raise DataError(f"{entry.id}: unknown recast method {self.method!r} in spec.yaml")
         self._log_m = np.log(mass)
@@ -82,24 +82,15 @@ class RecastLimit(Component):
             log_once(f"{entry.id}: applies for {self.mass_range[0]:.3g} < M_Z' < {self.mass_range[1]:.3g} GeV "
                      f"(zero contribution outside)")
 
-    def _darkcast(self, entry, table, mass: np.ndarray, charges) -> tuple[np.ndarray, np.ndarray | None]:
-        """(g_low, g_high or None) of a ``darkcast`` recast, inf where the search excludes nothing."""
-        spec = entry.spec
+    def _darkcast(self, entry, table, charges) -> tuple[np.ndarray, np.ndarray | None]:
+        """(g_low, g_high or None) of a ``darkcast`` recast for the run's charges, inf where nothing is excluded."""
         try:
             model = darkphoton.VectorModel.from_charges(charges, with_loop_mixing=bool(self.options["loop_mixing"]))
         except PhysicsError as exc:
             raise ConfigError(f"option loop_mixing of {entry.id}: {exc}", f"priors.{entry.id}.options.loop_mixing") from exc
-        beam_dump = spec.get("length_ratio") is not None
-        window = {} if beam_dump else {"t_min_s": table["t_min_s"].to_numpy(float),
-                                       "t_max_s": table["t_max_s"].to_numpy(float)}
-        fractions = {c: table[c].to_numpy(float) for c in spec.get("fractions", ())} or None
-        g_low, g_high = darkphoton.recast_band(
-            mass, table["eps_limit"].to_numpy(float), model, spec["production"], spec["decay"],
-            eps_high=table["eps_upper"].to_numpy(float) if beam_dump else None,
-            length_ratio=spec.get("length_ratio"), fractions=fractions, br_dark_photon=spec.get("br_dark_photon"),
-            **window)
+        g_low, g_high = darkcast_band(entry.spec, table, model)
         g_low = np.where(np.isfinite(g_low), g_low, np.inf)
-        return g_low, (np.where(np.isfinite(g_high), g_high, np.inf) if beam_dump else None)
+        return g_low, (np.where(np.isfinite(g_high), g_high, np.inf) if entry.spec.get("length_ratio") else None)
 
     def requirements(self) -> list[Requirement]:
         context = [Requirement("branching_fractions", decisive=False), Requirement("mass", decisive=False)]
@@ -141,6 +132,20 @@ class RecastLimit(Component):
 
     def log_likelihood(self, theory, nuisances: Mapping[str, Any]) -> Any:
         return -0.5 * self.chi2(theory)
+
+
+def darkcast_band(spec: Mapping[str, Any], table, model) -> tuple[np.ndarray, np.ndarray]:
+    """(g_low, g_high) of a ``darkcast`` dataset (its spec and limit table) for a
+    :class:`~globalfit.physics.darkphoton.VectorModel`; NaN where nothing is excluded, g_high inf if one-sided."""
+    beam_dump = spec.get("length_ratio") is not None
+    window = {} if beam_dump else {"t_min_s": table["t_min_s"].to_numpy(float),
+                                   "t_max_s": table["t_max_s"].to_numpy(float)}
+    fractions = {c: table[c].to_numpy(float) for c in spec.get("fractions", ())} or None
+    return darkphoton.recast_band(
+        table["mass_GeV"].to_numpy(float), table["eps_limit"].to_numpy(float), model, spec["production"],
+        spec["decay"], eps_high=table["eps_upper"].to_numpy(float) if beam_dump else None,
+        length_ratio=spec.get("length_ratio"), fractions=fractions, br_dark_photon=spec.get("br_dark_photon"),
+        **window)
 
 
 def _log_inverse_square(bound: np.ndarray) -> np.ndarray:

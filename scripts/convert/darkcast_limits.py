@@ -93,7 +93,17 @@ def read_limit(path) -> pd.DataFrame:
     """A .lmt file as mass_GeV, eps_limit[, eps_upper], mass-sorted, one row per mass, sentinels as NaN."""
     raw = np.loadtxt(path, comments="#", ndmin=2)
     raw = raw[np.argsort(raw[:, 0], kind="stable")]
-    raw = raw[np.concatenate([[True], np.diff(raw[:, 0]) > 0])]
+    # Darkcast marks a vetoed window (e.g. CMS around the Z) by a repeated mass: value then sentinel where it starts,
+    # sentinel then value where it ends; move the sentinel a relative 1e-6 into the window so both edge values stay
+    same = np.concatenate([[False], np.diff(raw[:, 0]) == 0])
+    for i in np.nonzero(same)[0]:
+        first, second = raw[i - 1], raw[i]
+        if second[1] >= SENTINEL > first[1]:
+            second[0] *= 1.0 + 1e-6
+        elif first[1] >= SENTINEL > second[1]:
+            first[0] *= 1.0 - 1e-6
+    raw = raw[np.argsort(raw[:, 0], kind="stable")]
+    raw = raw[np.concatenate([[True], np.diff(raw[:, 0]) > 0])]  # any other repeat: keep the first
     values = np.where(raw[:, 1:] >= SENTINEL, np.nan, raw[:, 1:])
     frame = pd.DataFrame({"mass_GeV": raw[:, 0], "eps_limit": values[:, 0]})
     if raw.shape[1] > 2:
