@@ -153,7 +153,8 @@ def test_recast_against_darkcast(shared_reference, dataset, model, charges, opti
     Looser (10 %) inside the windows of LOOSE: CHARM towards its island's tip (the B - L lower edge drifts from 0.2 %
     at 0.08 GeV to 2 % at 0.25 GeV and 9 % at the last node, 0.336 GeV; the upper edge to 7 %: Darkcast's
     eta -> gamma X carries vector-meson Breit-Wigner weights that we neglect, growing towards m_eta, and near the tip,
-    where the yield barely reaches the excluded one, a per-cent change in production moves the roots much more); BaBar 2014 over 1.9-3.3 GeV (up to 6 % for B-L, 8 % for L_mu - L_tau: Darkcast keeps the
+    where the yield barely reaches the excluded one, a per-cent change in production moves the roots much more);
+    BaBar 2014 over 1.9-3.3 GeV (up to 6 % for B-L, 8 % for L_mu - L_tau: Darkcast keeps the
     dark photon's R at its 2 GeV value where we blend into partonic quarks, and opens charm at 3.0 GeV instead of
     2 m_c = 2.54 GeV) and its node at the dimuon threshold (8 % for L_mu - L_tau, whose BR(e e) there is set by the
     threshold's sampling; 3 % measured) and over 3.5-3.6 GeV, where L_mu - L_tau opens tau+ tau- at 2 m_tau = 3.554

@@ -87,7 +87,8 @@ class RecastLimit(Component):
         try:
             model = darkphoton.VectorModel.from_charges(charges, with_loop_mixing=bool(self.options["loop_mixing"]))
         except PhysicsError as exc:
-            raise ConfigError(f"option loop_mixing of {entry.id}: {exc}", f"priors.{entry.id}.options.loop_mixing") from exc
+            raise ConfigError(f"option loop_mixing of {entry.id}: {exc}",
+                              f"priors.{entry.id}.options.loop_mixing") from exc
         g_low, g_high = darkcast_band(entry.spec, table, model)
         g_low = np.where(np.isfinite(g_low), g_low, np.inf)
         return g_low, (np.where(np.isfinite(g_high), g_high, np.inf) if entry.spec.get("length_ratio") else None)

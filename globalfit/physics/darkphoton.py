@@ -307,7 +307,8 @@ class VectorModel:
     def partial_widths(self, mass: np.ndarray) -> dict[str, np.ndarray]:
         """Partial widths [GeV] per unit g^2 (channels of :func:`globalfit.physics.widths.vector_partial_widths`)."""
         m = np.atleast_1d(np.asarray(mass, dtype=float))
-        pw = {k: np.asarray(v, dtype=float) * np.ones_like(m) for k, v in vector_partial_widths(self.tree, 1.0, m).items()}
+        pw = {k: np.asarray(v, dtype=float) * np.ones_like(m)
+              for k, v in vector_partial_widths(self.tree, 1.0, m).items()}
         if self.with_loop_mixing:
             # quarks couple only through the mixing (x_q = eps Q_q): the dark photon's hadronic widths times (eps/e)^2;
             # charged leptons without a tree charge: the mixing alone

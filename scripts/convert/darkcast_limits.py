@@ -137,14 +137,16 @@ def write(ref, search: Search, meta: pd.DataFrame) -> None:
     frame = read_limit(ref / "darkcast_v1.2" / "limits" / search.lmt)
     mass = frame["mass_GeV"].to_numpy()
     cl, cl_text = confidence(row)
-    spec = {"kind": "recast_limit", "description": f"{search.summary}, recast to the run's charges with lifetimes",
+    spec = {"kind": "recast_limit",
+            "description": f"{search.summary}, recast to the run's charges (production, BR, decay-time window)",
             "citation": f"{row['experiment']}, {row['publication']}; recast method of Ilten et al., arXiv:1801.04847",
             "method": "darkcast", "production": search.production, "decay": search.decay,
             "confidence_level": cl, "q_cl": Q_CL[cl], "limit_file": "limit.csv"}
     if search.window is None:
         spec["length_ratio"] = length_ratio(row["darkcast_efficiency"])
         window_text = (f"beam dump: decay-volume length / shield length = {spec['length_ratio']:.6g} "
-                       f"(metadata '{row['darkcast_efficiency']}'); the proper-time window [t0, t0 (1 + ratio)] is solved "
+                       f"(metadata '{row['darkcast_efficiency']}'); the proper-time window [t0, t0 (1 + ratio)] is "
+                       "solved "
                        "at load so that a dark photon gives equal decays at both published edges")
     else:
         frame["t_min_s"], frame["t_max_s"] = search.window(mass)
@@ -162,7 +164,8 @@ def write(ref, search: Search, meta: pd.DataFrame) -> None:
              else "upper limit on epsilon (eps_limit)")
     sources = (
         f"# {search.dataset}\n\n{row['experiment']}: {row['publication']}. {edges.capitalize()} vs mass, "
-        f"{row['mass_min_GeV']}-{row['mass_max_GeV']} GeV, {row['darkcast_extraction']}, as distributed with Darkcast v1.2 "
+        f"{row['mass_min_GeV']}-{row['mass_max_GeV']} GeV, {row['darkcast_extraction']}, as distributed with "
+        "Darkcast v1.2 "
         f"(`limits/{search.lmt}`; repository and commit in the reference `darkcast_v1.2/SOURCES.md`).\n"
         f"Confidence level: {cl_text}; prior term q_CL = {Q_CL[cl]}.\n"
         f"Production `{search.production}`, final state `{search.decay}` (Darkcast names), {window_text}.\n"
