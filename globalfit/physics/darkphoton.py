@@ -19,8 +19,20 @@ r_i = S_i^new / S_i^DP the ratio of squared effective charges (dark photon: x_f 
   charges (1.5 x_q/e)^2 at the default theta_P, four times below the pure-octet (3 x_q/e)^2);
 * omega -> pi0 X proceeds through the isovector (rho-like) part of X: ((x_u - x_d)/(e (Q_u - Q_d)))^2.
 
-Assumptions (stated because they limit validity): decays are prompt (true for the couplings that matter,
-g' >~ 1e-5 at m > 0.2 GeV: c tau < 1 micron); the dark photon's and the Z''s widths both come from
+Limits with a decay-time window (:func:`recast_band`, Darkcast's general form): the number of signal decays,
+g^2 S(m) BR(F) P(g^2 Gamma_1), with P the probability of a decay at proper time in the search's window [t_min, t_max]
+(:func:`decay_probability`), is set equal to the dark photon's at the published edge. Prompt searches with an open
+window reduce to the formula above; a finite t_max (KLOE, CMS above 45 GeV) makes long-lived models weaker; a beam
+dump's window [t0, t0 (1 + L_decay/L_shield)] is solved from the two published edges (:func:`beam_dump_window`) and the
+recast has two roots, an island in g' (lower edge: too few decays in the volume; upper edge: decays before it).
+Approximations there: one boost per mass (a sharp proper-time window instead of the experiments' momentum spread, as
+Darkcast); invisible searches use the Z''s own BR(nu nubar) against the BR_DP(invisible) = 0.99 the publication
+assumed (Darkcast instead gives the new boson the same 0.99). Production mechanisms beyond the LHCb mixture:
+:func:`mechanism_ratios`. Optional lepton-loop kinetic mixing (:func:`loop_mixing`, :class:`VectorModel`) couples
+L_mu - L_tau-type charges to electrons and quarks as in Darkcast's L_mu - L_tau model.
+
+Assumptions of the LHCb and BaBar 4 mu recasts (stated because they limit validity): decays are prompt (true for the
+couplings that matter, g' >~ 1e-5 at m > 0.2 GeV: c tau < 1 micron); the dark photon's and the Z''s widths both come from
 :mod:`globalfit.physics.widths` (hadrons below 2 GeV from the VMD curves of :mod:`globalfit.physics.hadronic`), so
 the two branching fractions of a recast have one source; the vector-meson Breit-Wigner weights that Darkcast puts
 into meson-decay production (a few per cent below 0.55 GeV) are neglected.
