@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from globalfit.errors import DataError
 from globalfit.util import did_you_mean
@@ -303,14 +303,39 @@ class RecastLimitSpec(DatasetSpec):
     :class:`globalfit.components.limit_curve.RecastLimit`)."""
 
     KIND = "recast_limit"
-    method: Literal["lhcb_darkphoton", "muon_radiation"]
+    method: Literal["lhcb_darkphoton", "muon_radiation", "darkcast"]
     confidence_level: float = Field(0.9, gt=0, lt=1)
     q_cl: Positive = 2.71
     limit_file: str = "limit.csv"
+    #: ``darkcast`` only: production mechanism (``mixture`` reads the fraction columns named in ``fractions``).
+    production: Literal["e_e", "e_brem", "mu_mu", "pi0_gamma", "eta_gamma", "p_brem", "mixture"] | None = None
+    #: ``darkcast`` only: final state of the search.
+    decay: Literal["e_e", "mu_mu", "e_e+mu_mu", "invisible"] | None = None
+    #: ``darkcast`` beam dumps: decay-volume length / shield length (columns eps_limit and eps_upper, no window).
+    length_ratio: Positive | None = None
+    #: ``darkcast``: BR of the dark photon to the final state assumed by the publication (0.99 for invisible).
+    br_dark_photon: float | None = Field(None, gt=0, le=1)
+    #: ``darkcast`` with ``production: mixture``: the production-fraction columns.
+    fractions: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _darkcast_keys(self) -> "RecastLimitSpec":
+        if self.method == "darkcast":
+            if self.production is None or self.decay is None:
+                raise ValueError("method darkcast needs the keys 'production' and 'decay'")
+            if (self.production == "mixture") != bool(self.fractions):
+                raise ValueError("'fractions' (column names) go with production 'mixture', and only with it")
+        elif any(v is not None for v in (self.production, self.decay, self.length_ratio, self.br_dark_photon)):
+            raise ValueError(f"production, decay, length_ratio and br_dark_photon are keys of method darkcast, "
+                             f"not {self.method}")
+        return self
 
     def required_columns(self) -> dict[str, tuple[str, ...]]:
         if self.method == "lhcb_darkphoton":
             return {self.limit_file: ("mass_GeV", "eps_limit") + LHCB_PRODUCTION_COLUMNS}
+        if self.method == "darkcast":
+            window = ("eps_upper",) if self.length_ratio is not None else ("t_min_s", "t_max_s")
+            return {self.limit_file: ("mass_GeV", "eps_limit") + window + self.fractions}
         return {self.limit_file: ("mass_GeV", "gprime_limit")}
 
 
