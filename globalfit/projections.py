@@ -2,7 +2,8 @@
 
 A projection is a future experiment whose data are its expectation (observed = expected background), so it never
 enters a Bayesian fit or the ``combined`` limit of the data. :func:`projected_fit` builds the
-:class:`~globalfit.model.Fit` of data + projections for the ``combined_projected`` rows of ``globalfit limits``.
+:class:`~globalfit.model.Fit` of data + projections for the ``combined_projected`` rows of ``globalfit limits``;
+:func:`projected_dominance` says which dataset or projection sets the strongest limit at each mass.
 """
 
 from __future__ import annotations
