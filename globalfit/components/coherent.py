@@ -147,8 +147,8 @@ class CoherentLAr2020(SNSCEvNS):
     in that (energy, time) bin from the SNS timing model (POT trace convolved with the pi and mu lifetimes). The F90
     shape of the signal is the release's. Nuisances: CEvNS, prompt-BRN, delayed-BRN and steady-state normalisations with
     the release's CV uncertainties (none for a background whose expected count is 0). log L is minus half the Poisson
-    deviance. The same kind serves projections of a LAr detector on this response (projections/coherent_lar750_projection:
-    other exposure numbers, templates and normalisations in its spec and bins).
+    deviance. The same kind serves projections of a LAr detector on this response
+    (projections/coherent_lar750_projection: other exposure numbers, templates and normalisations in spec and bins).
     """
 
     kind = "coherent_lar_2020"

@@ -2,10 +2,10 @@
 
 **Asimov data.** Each component kind has an adapter (:data:`ASIMOV`) that returns a copy of the component whose
 observed data are replaced by their expectation under a hypothesis (the Standard Model by default, every nuisance at
-its nominal value): binned Poisson (COHERENT LAr 2020 and CsI 2021: counts = expectation), Gaussian chi^2 (mono-X bins with their
-covariance, COHERENT CsI 2017, g-2, trident: measurement = prediction), counting CLs regions (observed = background
-+ signal) and published intervals (the allowed ranges shifted so that the midpoint of their hull sits at the
-hypothesis' value; widths kept). A published limit curve (``resonance_limit``, ``recast_limit``) is already a
+its nominal value): binned Poisson (COHERENT LAr 2020 and CsI 2021: counts = expectation), Gaussian chi^2 (mono-X
+bins with their covariance, COHERENT CsI 2017, g-2, trident: measurement = prediction), counting CLs regions
+(observed = background + signal) and published intervals (the allowed ranges shifted so that the midpoint of their
+hull sits at the hypothesis' value; widths kept). A published limit curve (``resonance_limit``, ``recast_limit``) is already a
 chi^2 centred on zero signal and is its own SM Asimov: its expected limit is the published curve (the expected curve
 of the publication is not shipped). A kind without an adapter gives NaN rows with the reason in ``note``.
 
@@ -143,7 +143,8 @@ def _limit_curve(comp, point):
 #: kind -> (component, theory point or None for the SM) -> a copy of the component with Asimov data.
 ASIMOV: dict[str, Callable[[Any, Any], Any]] = {
     "monox_inclusive": _monox, "counting_toy": _counting_toy, "coherent_csi_2017": _csi2017,
-    "coherent_lar_2020": _lar2020, "coherent_csi_2021": _csi2021, "anomalous_moment": _gminus2, "trident": _trident, "nsi_intervals": _intervals,
+    "coherent_lar_2020": _lar2020, "coherent_csi_2021": _csi2021, "anomalous_moment": _gminus2, "trident": _trident,
+    "nsi_intervals": _intervals,
     "resonance_limit": _limit_curve, "recast_limit": _limit_curve,
 }
 
