@@ -143,6 +143,11 @@ class LimitsConfig(_Strict):
     #: sign of the coupling in the profile and CLs limits: ``negative`` gives limits on -c (rows with parameter
     #: ``-<name>``); the SM-Z interference makes them differ (paper 000 sec. 2.3). Bayesian rows stay for c > 0.
     sign: Literal["positive", "negative"] = "positive"
+    #: pseudo-experiments per mass for the expected limits (``limits --expected``) of the kinds where the asymptotic
+    #: formulae do not hold (rows of method ``delta_chi2_toys``); 0: none
+    expected_toys: int = Field(0, ge=0)
+    #: seed of those pseudo-experiments (reproducible toys)
+    expected_toys_seed: int = Field(1, ge=0)
 
     @field_validator("masses_GeV")
     @classmethod

@@ -107,9 +107,11 @@ def from_table(table, title: str = "") -> DominanceResult:
     return DominanceResult(lim, dom, mass_ranges(dom), title)
 
 
-def dominance_map(cfg, charges: str | None = None, masses=None, processes: int | None = None) -> DominanceResult:
+def dominance_map(cfg, charges: str | None = None, masses=None, processes: int | None = None,
+                  catalogue=None) -> DominanceResult:
     """Per-dataset limits on the mass grid of ``cfg`` (or ``masses``, GeV) for its charges (or ``charges``), and who
-    leads where.
+    leads where (datasets found through ``catalogue``, default the installed one; see
+    :func:`globalfit.projections.projected_dominance` for data + projections).
 
     Raises
     ------
@@ -126,7 +128,7 @@ def dominance_map(cfg, charges: str | None = None, masses=None, processes: int |
     require_mass_model(cfg)
     if charges:
         cfg = cfg.with_charges(charges)
-    fit = Fit(cfg)
+    fit = Fit(cfg, catalogue=catalogue)
     grid = [float(m) for m in (masses if masses is not None else cfg.limits.mass_grid())]
     procs = processes or cfg.limits.processes or default_processes()
     jobs = [_MassJob(fit, c, cfg.limits.delta_chi2, coupling_range(cfg, fit)) for c in _chunks(grid, procs)]

@@ -146,7 +146,9 @@ class CoherentLAr2020(SNSCEvNS):
     energy bin (our kernels, Ar-40, quenching a + b T, the release efficiency) and w_p the prompt share of the SM signal
     in that (energy, time) bin from the SNS timing model (POT trace convolved with the pi and mu lifetimes). The F90
     shape of the signal is the release's. Nuisances: CEvNS, prompt-BRN, delayed-BRN and steady-state normalisations with
-    the release's CV uncertainties. log L is minus half the Poisson deviance.
+    the release's CV uncertainties (none for a background whose expected count is 0). log L is minus half the Poisson
+    deviance. The same kind serves projections of a LAr detector on this response
+    (projections/coherent_lar750_projection: other exposure numbers, templates and normalisations in spec and bins).
     """
 
     kind = "coherent_lar_2020"
@@ -196,9 +198,11 @@ class CoherentLAr2020(SNSCEvNS):
         den = num + self.sm_delayed[self.e_index] * td[t_index]
         self.w_prompt = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.5)
         n = spec["normalisations"]
-        self.sigmas = {"gamma": n["cevns"][1] / n["cevns"][0], "brn_prompt": n["brn_prompt"][1] / n["brn_prompt"][0],
-                       "brn_delayed": n["brn_delayed"][1] / n["brn_delayed"][0],
-                       "steady_state": n["steady_state"][1] / n["steady_state"][0]}
+        # relative uncertainty of each normalisation; a background absent from a dataset (expected 0, e.g. the BRN of
+        # the LAr 750 kg projection) has no nuisance
+        names = {"gamma": "cevns", "brn_prompt": "brn_prompt", "brn_delayed": "brn_delayed",
+                 "steady_state": "steady_state"}
+        self.sigmas = {k: n[key][1] / n[key][0] for k, key in names.items() if n[key][0] > 0}
 
     def nuisance_priors(self) -> list[NuisancePrior]:
         desc = {"gamma": "CEvNS normalisation", "brn_prompt": "prompt beam-related neutrons",

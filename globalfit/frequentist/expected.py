@@ -2,10 +2,10 @@
 
 **Asimov data.** Each component kind has an adapter (:data:`ASIMOV`) that returns a copy of the component whose
 observed data are replaced by their expectation under a hypothesis (the Standard Model by default, every nuisance at
-its nominal value): binned Poisson (COHERENT LAr 2020: counts = expectation), Gaussian chi^2 (mono-X bins with their
-covariance, COHERENT CsI 2017, g-2, trident: measurement = prediction), counting CLs regions (observed = background
-+ signal) and published intervals (the allowed ranges shifted so that the midpoint of their hull sits at the
-hypothesis' value; widths kept). A published limit curve (``resonance_limit``, ``recast_limit``) is already a
+its nominal value): binned Poisson (COHERENT LAr 2020 and CsI 2021: counts = expectation), Gaussian chi^2 (mono-X
+bins with their covariance, COHERENT CsI 2017, g-2, trident: measurement = prediction), counting CLs regions
+(observed = background + signal) and published intervals (the allowed ranges shifted so that the midpoint of their
+hull sits at the hypothesis' value; widths kept). A published limit curve (``resonance_limit``, ``recast_limit``) is already a
 chi^2 centred on zero signal and is its own SM Asimov: its expected limit is the published curve (the expected curve
 of the publication is not shipped). A kind without an adapter gives NaN rows with the reason in ``note``.
 
@@ -26,7 +26,8 @@ spread: the band collapses onto the median), (iv) a signal-normalisation nuisanc
 ``signal_scale``, 25 %): profiling can switch the signal off at a pull cost of (1/0.25)^2 = 16, so Delta chi^2 never
 exceeds 16 and the +2 sigma edge (k^2 = 16) runs to the end of the coupling range; use ``k_factor_uncertainty: 0`` or
 pseudo-experiments for that edge. For (i) and (ii) :func:`pseudo_limits` throws pseudo-experiments from
-the same model and gives the quantiles of the toy limits (kinds in :data:`TOYS`).
+the same model and gives the quantiles of the toy limits (kinds in :data:`TOYS`); with ``limits.expected_toys: N``
+in the run config, :func:`expected_rows` adds them as rows of method ``delta_chi2_toys`` next to the asymptotic ones.
 """
 
 from __future__ import annotations
@@ -96,6 +97,18 @@ def _lar2020(comp, point):
     return new
 
 
+def _csi2021(comp, point):
+    """CsI 2021: coincidence bins = expectation, anticoincidence bins = the steady-state template (which the release's
+    AC data define, so it stays the template of the copy)."""
+    new = copy.copy(comp)
+    if point is None:  # SM: the nominal SM signal (shape systematics at 0)
+        new.data_c = comp.sm_signal + comp.templates["brn"] + comp.templates["nin"] + comp.ss
+    else:
+        new.data_c = np.asarray(comp.expected_counts(point, {})[0], dtype=float)
+    new.data_ac = np.asarray(comp.ss, dtype=float).copy()
+    return new
+
+
 def _gminus2(comp, point):
     new = copy.copy(comp)
     new.delta = 0.0 if point is None else float(comp.predicted(point))
@@ -130,7 +143,8 @@ def _limit_curve(comp, point):
 #: kind -> (component, theory point or None for the SM) -> a copy of the component with Asimov data.
 ASIMOV: dict[str, Callable[[Any, Any], Any]] = {
     "monox_inclusive": _monox, "counting_toy": _counting_toy, "coherent_csi_2017": _csi2017,
-    "coherent_lar_2020": _lar2020, "anomalous_moment": _gminus2, "trident": _trident, "nsi_intervals": _intervals,
+    "coherent_lar_2020": _lar2020, "coherent_csi_2021": _csi2021, "anomalous_moment": _gminus2, "trident": _trident,
+    "nsi_intervals": _intervals,
     "resonance_limit": _limit_curve, "recast_limit": _limit_curve,
 }
 
@@ -263,9 +277,10 @@ def expected_cls_rows(fit, mass: float, coupling_range: tuple[float, float], lev
 
 
 def expected_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, float], level: float,
-                  projections: Sequence[str] = ()) -> list[dict]:
+                  projections: Sequence[str] = (), n_toys: int = 0, seed: int = 1) -> list[dict]:
     """All rows of expected_limits.csv at one mass (GeV): every component alone, ``combined`` (data only) and, with
-    ``projections`` (ids among the fit's components), ``combined_projected`` (data + projections)."""
+    ``projections`` (ids among the fit's components), ``combined_projected`` (data + projections); with ``n_toys`` > 0
+    also the pseudo-experiment rows of every component whose kind has a toy generator (:func:`expected_toy_rows`)."""
     asimov = asimov_fit(fit)
     ids = [c.id for c in fit.components]
     data = [j for j, i in enumerate(ids) if i not in projections]
@@ -274,8 +289,9 @@ def expected_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[flo
         groups.append((data, "combined"))
     if len(data) < len(ids):
         groups.append((None, "combined_projected"))
+    toys = expected_toy_rows(fit, mass, delta_chi2, coupling_range, n_toys, seed) if n_toys > 0 else []
     return (expected_delta_chi2_rows(asimov, mass, delta_chi2, coupling_range, groups)
-            + expected_cls_rows(asimov, mass, coupling_range, level, groups))
+            + expected_cls_rows(asimov, mass, coupling_range, level, groups) + toys)
 
 
 # -- pseudo-experiments ------------------------------------------------------------------------------------------
@@ -301,9 +317,18 @@ def _toy_lar(comp, rng):
     return new
 
 
+def _toy_csi2021(comp, rng):
+    """Poisson toy of every coincidence and anticoincidence bin around the SM expectation (the steady-state template
+    kept: it stands for the release's measured AC shape)."""
+    asimov = _csi2021(comp, None)
+    asimov.data_c = rng.poisson(asimov.data_c).astype(float)
+    asimov.data_ac = rng.poisson(asimov.data_ac).astype(float)
+    return asimov
+
+
 #: kind -> (component, numpy Generator) -> a copy with one pseudo-experiment under the SM as its data.
 TOYS: dict[str, Callable[[Any, Any], Any]] = {"monox_inclusive": _toy_monox, "counting_toy": _toy_counting,
-                                              "coherent_lar_2020": _toy_lar}
+                                              "coherent_lar_2020": _toy_lar, "coherent_csi_2021": _toy_csi2021}
 
 
 def _numpy_chi2(fit, comp, mass: float) -> Callable[[float], float]:
@@ -327,7 +352,7 @@ def _numpy_chi2(fit, comp, mass: float) -> Callable[[float], float]:
 
 
 def pseudo_limits(fit, index: int, mass: float, delta_chi2: float, coupling_range: tuple[float, float],
-                  n_toys: int = 200, seed: int = 1) -> dict[str, Any]:
+                  n_toys: int = 200, seed: int | Sequence[int] = 1) -> dict[str, Any]:
     """Delta chi^2 limits of component ``index`` on ``n_toys`` pseudo-experiments under the SM.
 
     Returns
@@ -355,3 +380,25 @@ def pseudo_limits(fit, index: int, mass: float, delta_chi2: float, coupling_rang
     for key, n in BANDS.items():
         out[key] = float(np.quantile(finite, norm.cdf(n))) if finite.size else np.nan
     return out
+
+
+def expected_toy_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, float], n_toys: int,
+                      seed: int = 1) -> list[dict]:
+    """Rows of expected_limits.csv (method ``delta_chi2_toys``) from ``n_toys`` pseudo-experiments under the SM for
+    every component whose kind has a toy generator (:data:`TOYS`), each alone: the quantiles of the toy Delta chi^2
+    limits at ``mass`` (GeV). Component j draws its toys from the seed ``[seed, j]`` (the same toys at every mass, so
+    the bands vary smoothly with the mass); the note says how many toys had a crossing in the coupling range."""
+    name = fit.theory.coupling_name
+    rows = []
+    for j, comp in enumerate(fit.components):
+        if comp.kind not in TOYS:
+            continue
+        try:
+            toys = pseudo_limits(fit, j, mass, delta_chi2, coupling_range, n_toys=n_toys, seed=[seed, j])
+            finite = int(np.isfinite(toys["limits"]).sum())
+            vals, note = [toys[k] for k in BANDS], f"{n_toys} pseudo-experiments, {finite} with a crossing"
+        except Exception as exc:  # noqa: BLE001 - a failed component is NaN with the reason, never a lost scan
+            vals, note = [np.nan] * len(BANDS), f"{type(exc).__name__}: {exc}"
+        rows.append({"mass_GeV": mass, "component": comp.id, "method": "delta_chi2_toys", "level": delta_chi2,
+                     "parameter": name, **dict(zip(BANDS, vals)), "note": note})
+    return rows

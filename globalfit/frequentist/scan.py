@@ -85,6 +85,8 @@ class _Scan:
     pfit: object = None
     projections: tuple[str, ...] = ()
     expected: bool = False
+    #: (pseudo-experiments per mass, seed) of the expected limits (0: asymptotic only)
+    toys: tuple[int, int] = (0, 1)
 
     def __call__(self) -> tuple[list[dict], list[dict]]:
         from globalfit.frequentist.expected import expected_rows
@@ -98,7 +100,7 @@ class _Scan:
             done_exp = []
             if self.expected:
                 done_exp = expected_rows(self.pfit or self.fit, m, self.delta_chi2, self.coupling_range,
-                                         self.cls_level, self.projections)
+                                         self.cls_level, self.projections, *self.toys)
             if self.store is not None:
                 self.store.put(key, {"rows": done, "expected": done_exp})
             rows += done
@@ -235,8 +237,9 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
     if finished:
         LOG.info("resuming: %d of %d masses and %d of %d Bayesian limits finished earlier", len(scan) - len(todo),
                  len(scan), len(bayes_items) - len(bayes_todo), len(bayes_items))
+    toys = (cfg.limits.expected_toys, cfg.limits.expected_toys_seed)
     jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, store, len(masses), pfit, proj,
-                  expected) for chunk in _chunks(todo, procs)]
+                  expected, toys) for chunk in _chunks(todo, procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(todo), len(fit.components), len(jobs))
     done = parallel_map(call, jobs, procs, progress="limits (chunks done)")
     rows = [r for chunk, _ in done for r in chunk]
