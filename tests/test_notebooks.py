@@ -16,6 +16,10 @@ REDUCED: dict[str, dict] = {
     "paper000_lhc.ipynb": {"MASSES_TABLE_GEV": [2000.0], "MASSES_FIG_GEV": [2000.0],
                            "DATASETS": ["lhc_cms_monojet_2017"], "PROJECTIONS": ["hllhc_cms_monojet_300"],
                            "PROCESSES": 1},
+    "model_comparison.ipynb": {"NLIVE": 12, "DLOGZ": 2.0, "MODELS": ["A", "Lmu-Ltau"],
+                               "LIKELIHOODS": ["oscillation_esteban2018"], "PROCESSES": 1},
+    "paper001_coherent_lhc.ipynb": {"MASSES_GEV": [50.0, 150.0], "FLAVOURS": ["e"], "QUARKS": ["u+d"],
+                                    "COHERENT": ["coherent_lar_2020"], "PLANE_N": 4, "PROCESSES": 1},
 }
 
 
@@ -78,4 +82,4 @@ def test_notebook_reproduces_with_reduced_settings(name, tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = execute(name, REDUCED[name], tmp_path)
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-    assert "reproduced within the stated tolerances" in text or "Bayes factor" in text
+    assert "reproduced within the stated tolerances" in text or "move as stated" in text
