@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RUN    ?= runs/quickstart.yaml
 
-.PHONY: install run test test-fast bench limits compare clean convert
+.PHONY: install run test test-fast bench limits compare clean convert notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+# Execute the reproduction notebooks at full settings and render them to notebooks/rendered/*.html (ignored by git).
+NOTEBOOKS := $(filter-out notebooks/quickstart.ipynb,$(wildcard notebooks/*.ipynb))
+notebooks: $(STAMP)
+	mkdir -p notebooks/rendered
+	for nb in $(NOTEBOOKS); do MPLBACKEND=Agg $(BIN)/jupyter nbconvert --to html --execute \
+		--ExecutePreprocessor.timeout=-1 --output-dir notebooks/rendered $$nb || exit 1; done
 
 # Regenerate the dataset folders from ../shared/reference and the papers (needs ../shared).
 convert: $(STAMP)
