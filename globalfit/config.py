@@ -6,8 +6,8 @@ A run config is a YAML file with the keys of DESIGN.md (``schema_version``, ``na
 YAML path of the first problem, with a did-you-mean for misspelled keys.
 
 Parameters: each theory parameter of the mode (``gprime`` and ``mass_GeV`` in u1 mode, ``epsilon`` and
-``mass_GeV`` in simplified mode, ``eps_<f>_<aa>`` in eft mode) needs a prior (``log-uniform``, ``uniform``:
-``lower``, ``upper``; ``normal``: ``mu``, ``sigma``) or a fixed ``value``. Nuisance parameters of the
+``mass_GeV`` in simplified mode, ``epsilon_<aa>`` and ``mass_GeV`` with ``model.per_flavour``, ``eps_<f>_<aa>`` in
+eft mode) needs a prior (``log-uniform``, ``uniform``: ``lower``, ``upper``; ``normal``: ``mu``, ``sigma``) or a fixed ``value``. Nuisance parameters of the
 components (``coherent_csi_2017.gamma``) may be listed too, to fix them or change their prior. Each entry is the YAML
 form of a typed prior of :mod:`globalfit.parameters` (:meth:`ParameterConfig.to_prior`), which also checks it.
 """
@@ -45,11 +45,15 @@ class ModelConfig(_Strict):
     epsilon_convention: Literal["physical", "paper000"] = Field(
         "physical", description="simplified mode: 'physical' (eps^V = 2 eps, one Z' in every component) or "
                                 "'paper000' (eps^V = eps, the comparison convention of papers 000/001)")
+    per_flavour: bool = Field(False, description="simplified mode: one coupling epsilon_<aa> per neutrino flavour "
+                                                 "(paper 001 Fig. 2) instead of one epsilon")
 
     @model_validator(mode="after")
     def _charges_needed(self) -> "ModelConfig":
         if self.type == "u1" and self.charges is None:
             raise ValueError("u1 mode needs 'charges' (a preset A, B, C or an expression like B-3Lmu)")
+        if self.per_flavour and self.type != "simplified":
+            raise ValueError("per_flavour is a setting of the simplified mode (model type simplified)")
         return self
 
     def charge_assignment(self) -> ChargeAssignment | None:
@@ -262,7 +266,8 @@ class RunConfig(_Strict):
         ca = parse_charges(charges) if charges is not None else m.charge_assignment()
         eft = tuple(p for p in self.parameters if p in EFT_PARAMETERS) if m.type == "eft" else ()
         return TheorySpec(mode=m.type, charges=ca, width_ratio=m.width_ratio, flavours=tuple(m.flavours),
-                          eft_parameters=eft, epsilon_convention=m.epsilon_convention)
+                          eft_parameters=eft, epsilon_convention=m.epsilon_convention,
+                          per_flavour=m.per_flavour)
 
     def with_charges(self, charges: str) -> "RunConfig":
         """A copy of this config with another charge assignment (u1 mode)."""
@@ -342,6 +347,7 @@ def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
 
 def _check_parameters(cfg: RunConfig, spec: TheorySpec) -> None:
     from globalfit.physics.theory import EFT_PARAMETERS as EFT
+    from globalfit.physics.theory import SIMPLIFIED_FLAVOUR_PARAMETERS
 
     needed = spec.parameter_names
     if cfg.model.type == "eft" and not needed:
@@ -349,7 +355,7 @@ def _check_parameters(cfg: RunConfig, spec: TheorySpec) -> None:
     for p in needed:
         if p not in cfg.parameters:
             raise ConfigError(f"the {cfg.model.type} model needs parameter {p!r} (a prior or a fixed value)", "parameters")
-    theory_like = {"gprime", "mass_GeV", "epsilon", *EFT}
+    theory_like = {"gprime", "mass_GeV", "epsilon", *EFT, *SIMPLIFIED_FLAVOUR_PARAMETERS}
     for name, par in cfg.parameters.items():
         if name in theory_like and name not in needed:
             raise ConfigError(f"parameter {name!r} is not used by the {cfg.model.type} model (it reads {', '.join(needed)})",

@@ -98,6 +98,19 @@ class Scan2DResult:
         z = self.table.sort_values(["y", "x"])[f"delta_chi2_{component}"].to_numpy(float)
         return xs, ys, z.reshape(len(ys), len(xs))
 
+    def combination(self, components: list[str]) -> np.ndarray:
+        """Delta chi^2 [n_y, n_x] of the sum of several datasets (e.g. COHERENT CsI + LAr without the LHC), from their
+        own columns and minima: exact, because each nuisance belongs to one dataset, so the profiled chi^2 of a sum
+        is the sum of the profiled chi^2 (reference: the sum's minimum on the grid).
+
+        Raises
+        ------
+        KeyError
+            For a dataset that is not a column of the scan.
+        """
+        total = sum(self.grid(c)[2] + self.meta["chi2_min"][c] for c in components)
+        return total - np.nanmin(total)
+
     def save(self, out_dir: Path, *, force: bool = False) -> Path:
         """Write scan2d.csv, config.yaml and plots/scan2d.png; refuses an existing folder unless ``force``."""
         from globalfit.output import staged_folder, write_yaml
