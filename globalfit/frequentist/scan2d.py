@@ -1,7 +1,11 @@
 """2-D profile scans (``globalfit scan``): chi^2 on an n x n grid of two free theory parameters, the nuisances of
 each dataset profiled (:func:`globalfit.frequentist.profile.profile_chi2`), for every dataset alone and combined.
 
-Each row of the grid (one value of y) is one task of the executor. Delta chi^2 is taken from each term's minimum on
+Each row of the grid (one value of y) is one task of the executor; with a ``partial_dir`` each finished row is kept
+there as a sealed piece (:class:`~globalfit.checkpoint.FinishedStore`, key ``row-<i>``), and ``resume`` computes only
+the rows an interrupted scan had not finished (``globalfit scan --resume``). The pieces are sealed with the digest of
+the resolved config and of the grid (axes, their values, the fixed parameters), so a resume with other axes, another
+``--n`` or another config is refused. Delta chi^2 is taken from each term's minimum on
 the grid, so the combined minimum is 0 by construction; the 68 % and 95 % regions of two parameters are
 Delta chi^2 < 2.30 and < 5.99 (Wilks, 2 degrees of freedom). Other free theory parameters (a Z' mass, further
 eps) stay fixed at the values of ``scan.at`` in the run config.
@@ -16,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from globalfit.checkpoint import FinishedStore
 from globalfit.errors import ConfigError
 from globalfit.frequentist.profile import profile_chi2
 from globalfit.parameters import split_name
@@ -37,8 +42,16 @@ class _Row:
     xs: np.ndarray
     y: float
     fixed: dict[str, float]
+    key: str = ""
+    store: FinishedStore | None = None
 
     def __call__(self) -> np.ndarray:
+        out = self._compute()
+        if self.store is not None:
+            self.store.put(self.key, out.tolist())
+        return out
+
+    def _compute(self) -> np.ndarray:
         n_comp = len(self.fit.components)
         # with one dataset the combined chi^2 is that dataset's: computed once
         groups = [[j] for j in range(n_comp)] + ([None] if n_comp > 1 else [])
@@ -125,7 +138,8 @@ class Scan2DResult:
         return out_dir
 
 
-def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None) -> Scan2DResult:
+def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None, *,
+           partial_dir: str | Path | None = None, resume: bool = False) -> Scan2DResult:
     """Profile chi^2 of every dataset and combined on an n x n grid in (x, y) (module docstring), in memory.
 
     Parameters
@@ -137,17 +151,24 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
         Names of two free theory parameters (e.g. ``eps_u_ee``, ``eps_u_mumu``).
     n
         Grid points per axis.
+    partial_dir
+        Folder where each finished row is kept (sealed JSON) until the caller removes it; None keeps nothing.
+    resume
+        Take the rows finished by an interrupted scan from ``partial_dir`` and compute only the others.
 
     Raises
     ------
     ConfigError
         For a missing or unknown axis, equal axes, or another free theory parameter without a value in ``scan.at``.
+    CheckpointError
+        On resume, for rows written by another globalfit version, for another config or another grid.
     """
     import pandas as pd
 
+    from globalfit.checkpoint import checkpoint_meta
     from globalfit.executor import call, default_processes, parallel_map
     from globalfit.model import Fit
-    from globalfit.output import resolved_config
+    from globalfit.output import resolved_config, resume_config
 
     sc = cfg.scan
     x, y, n = x or sc.x, y or sc.y, int(n or sc.n)
@@ -165,10 +186,23 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
                           "scan.at")
     fixed = {k: float(sc.at[k]) for k in others}
     procs = sc.processes or default_processes()
+    resolved = resolved_config(cfg, fit)
+    store = None
+    if partial_dir is not None:
+        grid = {"x": x, "y": y, "xs": xs.tolist(), "ys": ys.tolist(), "at": fixed}
+        digest = resume_config(resolved) | {"scan": {k: v for k, v in resolved.get("scan", {}).items()
+                                                     if k != "processes"}, "scan2d_grid": grid}
+        store = FinishedStore(partial_dir, checkpoint_meta(digest))
+    finished = store.load() if (store is not None and resume) else {}
+    jobs = [_Row(fit, x, y, xs, float(yv), fixed, f"row-{i:04d}", store) for i, yv in enumerate(ys)]
+    todo = [job for job in jobs if job.key not in finished]
+    if finished:
+        LOG.info("resuming: %d of %d rows finished earlier", len(jobs) - len(todo), len(jobs))
     LOG.info("2-D scan of %s x %s: %d x %d points x %d datasets (+ combined) in %d process(es)", x, y, n, n,
              len(fit.components), procs)
-    rows = parallel_map(call, [_Row(fit, x, y, xs, float(yv), fixed) for yv in ys], procs, progress="scan (rows done)")
-    chi = np.stack(rows)  # [n_y, n_x, n_comp + 1]
+    done = dict(zip((job.key for job in todo), parallel_map(call, todo, procs, progress="scan (rows done)")))
+    # a stored row is the JSON list of its [n_x, n_comp + 1] values (NaN kept)
+    chi = np.stack([done[job.key] if job.key in done else np.asarray(finished[job.key], float) for job in jobs])
     labels = [c.id for c in fit.components] + ["combined"]
     gx, gy = np.meshgrid(xs, ys)
     data: dict[str, Any] = {"x": gx.ravel(), "y": gy.ravel()}
@@ -180,4 +214,4 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
         data[f"delta_chi2_{lab}"] = (z - minima[lab]).ravel()
     meta = {"x": x, "y": y, "n": n, "at": fixed, "levels_delta_chi2": {str(k): v for k, v in LEVELS_2D.items()},
             "chi2_min": minima}
-    return Scan2DResult(pd.DataFrame(data), x, y, resolved_config(cfg, fit), meta)
+    return Scan2DResult(pd.DataFrame(data), x, y, resolved, meta)
