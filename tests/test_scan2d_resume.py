@@ -14,16 +14,9 @@ from globalfit.checkpoint import FinishedStore, seal_path
 from globalfit.config import load_config
 from globalfit.errors import CheckpointError
 from globalfit.frequentist.scan2d import SCAN_CSV, scan2d
+from tests.test_resume import key_dir  # noqa: F401 - autouse: a checkpoint key of each test only, never the user's
 
 N = 3
-
-
-@pytest.fixture(autouse=True)
-def key_dir(tmp_path, monkeypatch) -> Path:
-    """A checkpoint key of this test only (never the user's)."""
-    d = tmp_path / "keys"
-    monkeypatch.setenv("GLOBALFIT_KEY_DIR", str(d))
-    return d
 
 
 def _config(tmp_path: Path) -> Path:
