@@ -170,6 +170,8 @@ class ScanConfig(_Strict):
     #: physical values of the other free theory parameters (e.g. mass_GeV), held fixed on the plane
     at: dict[str, float] = Field(default_factory=dict)
     processes: int | None = Field(None, ge=1)
+    #: named sums of datasets drawn and tabulated as one more term (e.g. {coherent: [coherent_csi_2021, ...]})
+    groups: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class CompareConfig(_Strict):

@@ -104,10 +104,32 @@ def test_fig2_coherent_two_regions_monojet_removes_one():
     raw["scan"] |= {"n": 4, "x_range": [-0.01, 0.20], "y_range": [-0.01, 0.20], "processes": 1}
     res = scan2d(parse_config(raw))
     d95 = LEVELS_2D[0.95]
-    coherent = np.diag(res.combination(["coherent_csi_2021", "coherent_lar_2020"]))
+    coherent = np.diag(res.grid("coherent")[2])  # scan.groups of the run config: CsI + LAr
+    assert np.allclose(coherent, np.diag(res.combination(["coherent_csi_2021", "coherent_lar_2020"])), atol=1e-9)
     combined = np.diag(res.grid("combined")[2])
     assert _pieces(coherent < d95) == 2 and coherent[0] < d95 and coherent[-1] < d95
     assert _pieces(combined < d95) == 1 and combined[0] < d95 and combined[-1] > d95
     # the mono-jet alone allows the SM corner and excludes the far corner of the plane
     monojet = np.diag(res.grid("lhc_cms_monojet_2017")[2])
     assert monojet[0] < d95 < monojet[-1]
+
+
+def test_scan_groups_add_a_summed_column_and_bad_groups_are_config_errors():
+    """scan.groups: a named sum of datasets is one more column, equal to Scan2DResult.combination (1e-9) with minimum
+    0; a group with an unknown dataset or the name of a dataset is refused before any work."""
+    from globalfit.frequentist.scan2d import scan2d
+
+    base = {"model": {"type": "eft"}, "likelihoods": ["coherent_csi_2017", "oscillation_esteban2018"],
+            "parameters": {p: {"prior": "uniform", "lower": -0.2, "upper": 0.4} for p in ("eps_u_ee", "eps_u_mumu")}}
+    scan = {"x": "eps_u_ee", "y": "eps_u_mumu", "n": 2, "processes": 1}
+    for groups, match in (({"both": ["coherent_csi_2017", "nope"]}, "unknown: nope"),
+                          ({"coherent_csi_2017": ["coherent_csi_2017", "oscillation_esteban2018"]}, "has the name")):
+        with pytest.raises(ConfigError, match=match):
+            scan2d(parse_config(base | {"scan": scan | {"groups": groups}}))
+    res = scan2d(parse_config(base | {"scan": scan | {"groups": {"both": ["coherent_csi_2017",
+                                                                           "oscillation_esteban2018"]}}}))
+    z = res.grid("both")[2]
+    assert np.allclose(z, res.combination(["coherent_csi_2017", "oscillation_esteban2018"]), atol=1e-9)
+    assert z.min() == 0.0 and res.meta["groups"] == {"both": ["coherent_csi_2017", "oscillation_esteban2018"]}
+    # two datasets with no shared nuisance: their sum is the combined column
+    assert np.allclose(z, res.grid("combined")[2], atol=1e-6)

@@ -121,8 +121,12 @@ class Scan2DResult:
         KeyError
             For a dataset that is not a column of the scan.
         """
-        total = sum(self.grid(c)[2] + self.meta["chi2_min"][c] for c in components)
+        total = self.chi2_sum(components)
         return total - np.nanmin(total)
+
+    def chi2_sum(self, components: list[str]) -> np.ndarray:
+        """chi^2 [n_y, n_x] (not Delta chi^2) of the sum of several datasets; see :meth:`combination`."""
+        return sum(self.grid(c)[2] + self.meta["chi2_min"][c] for c in components)
 
     def save(self, out_dir: Path, *, force: bool = False) -> Path:
         """Write scan2d.csv, config.yaml and plots/scan2d.png; refuses an existing folder unless ``force``."""
@@ -185,6 +189,8 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
         raise ConfigError(f"the 2-D scan holds the other theory parameters fixed: give {', '.join(missing)} in scan.at",
                           "scan.at")
     fixed = {k: float(sc.at[k]) for k in others}
+    labels = [c.id for c in fit.components] + ["combined"]
+    groups = _groups(sc.groups, labels)  # checked before the work
     procs = sc.processes or default_processes()
     resolved = resolved_config(cfg, fit)
     store = None
@@ -203,7 +209,6 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
     done = dict(zip((job.key for job in todo), parallel_map(call, todo, procs, progress="scan (rows done)")))
     # a stored row is the JSON list of its [n_x, n_comp + 1] values (NaN kept)
     chi = np.stack([done[job.key] if job.key in done else np.asarray(finished[job.key], float) for job in jobs])
-    labels = [c.id for c in fit.components] + ["combined"]
     gx, gy = np.meshgrid(xs, ys)
     data: dict[str, Any] = {"x": gx.ravel(), "y": gy.ravel()}
     minima = {}
@@ -214,4 +219,30 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
         data[f"delta_chi2_{lab}"] = (z - minima[lab]).ravel()
     meta = {"x": x, "y": y, "n": n, "at": fixed, "levels_delta_chi2": {str(k): v for k, v in LEVELS_2D.items()},
             "chi2_min": minima}
-    return Scan2DResult(pd.DataFrame(data), x, y, resolved, meta)
+    result = Scan2DResult(pd.DataFrame(data), x, y, resolved, meta)
+    for name, ids in groups.items():
+        # the table's rows are in the (y, x) order of the meshgrid, as grid() returns them
+        z = result.chi2_sum(ids)
+        minima[name] = float(np.nanmin(z))
+        result.table[f"delta_chi2_{name}"] = (z - minima[name]).ravel()
+    meta["groups"] = {k: list(v) for k, v in groups.items()}
+    return result
+
+
+def _groups(groups: dict[str, list[str]], labels: list[str]) -> dict[str, list[str]]:
+    """``scan.groups`` checked: each a new name and a list of at least two datasets of the run.
+
+    Raises
+    ------
+    ConfigError
+        For a name that is already a column, or a dataset that is not in the run.
+    """
+    for name, ids in groups.items():
+        where = f"scan.groups.{name}"
+        if name in labels:
+            raise ConfigError(f"scan group {name!r} has the name of a dataset or of the combination", where)
+        unknown = [i for i in ids if i not in labels[:-1]]
+        if unknown or len(set(ids)) < 2:
+            raise ConfigError(f"scan group {name!r} must list two or more datasets of this run (unknown: "
+                              f"{', '.join(unknown) or 'none'}; datasets: {', '.join(labels[:-1])})", where)
+    return groups
