@@ -97,7 +97,8 @@ def test_fig2_coherent_two_regions_monojet_removes_one():
     4 x 4 grid over [-0.01, 0.20]^2: along the diagonal eps_ee = eps_mumu (a line through both regions: a fine 1-D
     profile puts them at [-0.02, 0.01] and [0.19, 0.21], 95 %, 2 dof) the COHERENT sum is allowed (Delta chi^2 <
     5.99) at 0 and 0.20 and excluded between (two disjoint intervals); with the mono-jet only the SM-like point stays.
-    About 2 minutes on a loaded machine."""
+    (Off the diagonal the islands with one flipped weak charge, (0, 0.19) and (0.19, 0), stay at Delta chi^2 ~ 3:
+    README.) About 3 minutes on a loaded machine."""
     from globalfit.frequentist.scan2d import LEVELS_2D, scan2d
 
     raw = yaml.safe_load(FIG2.read_text())
