@@ -246,3 +246,27 @@ def _groups(groups: dict[str, list[str]], labels: list[str]) -> dict[str, list[s
             raise ConfigError(f"scan group {name!r} must list two or more datasets of this run (unknown: "
                               f"{', '.join(unknown) or 'none'}; datasets: {', '.join(labels[:-1])})", where)
     return groups
+
+
+def load_scan(folder: str | Path) -> Scan2DResult:
+    """Open a folder written by ``globalfit scan`` (:meth:`Scan2DResult.save`): its table, axes and metadata.
+
+    Raises
+    ------
+    DataError
+        If ``folder`` has no scan2d.csv or its config.yaml lacks the ``scan2d`` block.
+    """
+    import pandas as pd
+
+    from globalfit.errors import DataError
+    from globalfit.safe_yaml import load_yaml
+
+    folder = Path(folder)
+    if not (folder / SCAN_CSV).is_file():
+        raise DataError(f"{folder} is not a 2-D scan folder (no {SCAN_CSV}); run `globalfit scan` first")
+    config = load_yaml(folder / "config.yaml", "scan config", error=DataError) if (folder / "config.yaml").is_file() \
+        else {}
+    meta = config.pop("scan2d", None) if isinstance(config, dict) else None
+    if not isinstance(meta, dict) or "x" not in meta or "y" not in meta:
+        raise DataError(f"{folder}/config.yaml has no scan2d block naming the axes; rerun `globalfit scan`")
+    return Scan2DResult(pd.read_csv(folder / SCAN_CSV), str(meta["x"]), str(meta["y"]), config, meta)
