@@ -72,12 +72,12 @@ def _csi_fit(sign: str):
         "limits": {"masses_GeV": [1e3], "sign": sign}}))
 
 
-@pytest.mark.slow
 def test_csi2017_positive_coupling_has_the_second_band():
     """COHERENT CsI 2017, simplified mode (nu_mu, physical convention eps^V = 2 epsilon), M = 1 TeV, Delta chi^2 < 4:
     the second, sign-flipped weak-charge band is on the positive side (tests/test_coherent.py finds it along eps_mumu
     > 0 in eft mode; checked: with limits.sign negative there is none, next test). Measured here: [1e-4, 0.0346] and
-    [0.0597, 0.128] in epsilon; tolerance 5 % on the inner edges (grid and optimiser). About 1 minute."""
+    [0.0597, 0.128] in epsilon; tolerance 5 % on the inner edges (grid and optimiser). A few seconds (a minute on a
+    loaded machine)."""
     from globalfit.frequentist.intervals import interval_rows
 
     rows = [r for r in interval_rows(_csi_fit("positive"), 1e3, 4.0, (1e-4, 0.3)) if r["component"] == "combined"]
@@ -86,11 +86,10 @@ def test_csi2017_positive_coupling_has_the_second_band():
     assert [rows[0]["upper"], rows[1]["lower"], rows[1]["upper"]] == pytest.approx([0.0346, 0.0597, 0.128], rel=0.05)
 
 
-@pytest.mark.slow
 def test_negative_sign_one_interval_ending_at_the_upper_limit():
     """CsI 2017 with limits.sign negative (same model as above): no second band for epsilon < 0, so one interval
     [range start, u] for the dataset and combined, u equal to the profile Delta chi^2 upper limit of limits.csv
-    (globalfit.frequentist.profile.delta_chi2_rows: the same crossing, to 1e-4 relative). About 1 minute."""
+    (globalfit.frequentist.profile.delta_chi2_rows: the same crossing, to 1e-4 relative). A few seconds."""
     from globalfit.frequentist.intervals import interval_rows
     from globalfit.frequentist.profile import delta_chi2_rows
 
