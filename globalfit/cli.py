@@ -318,8 +318,10 @@ def _resumable_verb(args: argparse.Namespace, suffix: str, what: str, compute, p
 def cmd_limits(args: argparse.Namespace) -> int:
     from globalfit.frequentist import limits
 
+    from globalfit.frequentist.intervals import limits_intervals
+
     out, _ = _resumable_verb(args, "_limits", "the finished masses of an interrupted scan",
-                             lambda cfg, **kw: limits(cfg, expected=args.expected, **kw))
+                             lambda cfg, **kw: limits_intervals(cfg, limits(cfg, expected=args.expected, **kw), **kw))
     print(f"limits written to {out}")
     return 0
 
@@ -327,9 +329,8 @@ def cmd_limits(args: argparse.Namespace) -> int:
 def cmd_scan(args: argparse.Namespace) -> int:
     from globalfit.frequentist.scan2d import SCAN_CSV, scan2d
 
-    cfg, out = _config_and_out(args, "_scan")
-    with _writing(out):
-        scan2d(cfg, args.x, args.y, args.n).save(out, force=args.force)
+    out, _ = _resumable_verb(args, "_scan", "the finished rows of an interrupted 2-D scan",
+                             lambda cfg, **kw: scan2d(cfg, args.x, args.y, args.n, **kw))
     print(f"{SCAN_CSV} and plots/scan2d.png written to {out}")
     return 0
 
@@ -532,7 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write expected_limits.csv: Asimov median expected limits with +-1/2 sigma bands")
 
     s = _result_verb(sub, "scan", "2-D profile Delta chi^2 scan of two parameters, 68/95 %% regions per dataset",
-                     cmd_scan, "_scan")
+                     cmd_scan, "_scan", "continue an interrupted scan, skipping its finished rows")
     s.add_argument("--x", help="parameter on the x axis (default: scan.x of the config)")
     s.add_argument("--y", help="parameter on the y axis (default: scan.y of the config)")
     s.add_argument("--n", type=int, help="grid points per axis (default: scan.n of the config)")

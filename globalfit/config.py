@@ -6,9 +6,10 @@ A run config is a YAML file with the keys of DESIGN.md (``schema_version``, ``na
 YAML path of the first problem, with a did-you-mean for misspelled keys.
 
 Parameters: each theory parameter of the mode (``gprime`` and ``mass_GeV`` in u1 mode, ``epsilon`` and
-``mass_GeV`` in simplified mode, ``eps_<f>_<aa>`` in eft mode; ``kinetic_mixing`` / ``mass_mixing`` in u1 mode when
-``model.kinetic_mixing`` / ``model.mass_mixing`` is ``parameter``) needs a prior (``log-uniform``, ``uniform``:
-``lower``, ``upper``; ``normal``: ``mu``, ``sigma``) or a fixed ``value``. Nuisance parameters of the
+``mass_GeV`` in simplified mode, ``epsilon_<aa>`` and ``mass_GeV`` with ``model.per_flavour``, ``eps_<f>_<aa>`` in
+eft mode; ``kinetic_mixing`` / ``mass_mixing`` in u1 mode when ``model.kinetic_mixing`` / ``model.mass_mixing`` is
+``parameter``) needs a prior (``log-uniform``, ``uniform``: ``lower``, ``upper``; ``normal``: ``mu``, ``sigma``) or a fixed
+``value``. Nuisance parameters of the
 components (``coherent_csi_2017.gamma``) may be listed too, to fix them or change their prior. Each entry is the YAML
 form of a typed prior of :mod:`globalfit.parameters` (:meth:`ParameterConfig.to_prior`), which also checks it.
 """
@@ -51,6 +52,8 @@ class ModelConfig(_Strict):
     #: its one-loop value e g'/(12 pi^2) ln(m_tau^2/m_mu^2) (L_mu - L_tau and other quark-free finite cases)
     kinetic_mixing: Literal["none", "parameter", "loop"] = "none"
     mass_mixing: Literal["none", "parameter"] = "none"
+    per_flavour: bool = Field(False, description="simplified mode: one coupling epsilon_<aa> per neutrino flavour "
+                                                 "(paper 001 Fig. 2) instead of one epsilon")
 
     @model_validator(mode="after")
     def _charges_needed(self) -> "ModelConfig":
@@ -59,6 +62,8 @@ class ModelConfig(_Strict):
         for key in ("kinetic_mixing", "mass_mixing"):
             if self.type != "u1" and getattr(self, key) != "none":
                 raise ValueError(f"'{key}' is a setting of u1 mode, not of {self.type} mode")
+        if self.per_flavour and self.type != "simplified":
+            raise ValueError("per_flavour is a setting of the simplified mode (model type simplified)")
         return self
 
     def charge_assignment(self) -> ChargeAssignment | None:
@@ -180,6 +185,8 @@ class ScanConfig(_Strict):
     #: physical values of the other free theory parameters (e.g. mass_GeV), held fixed on the plane
     at: dict[str, float] = Field(default_factory=dict)
     processes: int | None = Field(None, ge=1)
+    #: named sums of datasets drawn and tabulated as one more term (e.g. {coherent: [coherent_csi_2021, ...]})
+    groups: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class CompareConfig(_Strict):
@@ -277,7 +284,7 @@ class RunConfig(_Strict):
         eft = tuple(p for p in self.parameters if p in EFT_PARAMETERS) if m.type == "eft" else ()
         return TheorySpec(mode=m.type, charges=ca, width_ratio=m.width_ratio, flavours=tuple(m.flavours),
                           eft_parameters=eft, epsilon_convention=m.epsilon_convention,
-                          kinetic_mixing=m.kinetic_mixing, mass_mixing=m.mass_mixing)
+                          kinetic_mixing=m.kinetic_mixing, mass_mixing=m.mass_mixing, per_flavour=m.per_flavour)
 
     def with_charges(self, charges: str) -> "RunConfig":
         """A copy of this config with another charge assignment (u1 mode)."""
@@ -359,6 +366,7 @@ def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
 
 def _check_parameters(cfg: RunConfig, spec: TheorySpec) -> None:
     from globalfit.physics.theory import EFT_PARAMETERS as EFT
+    from globalfit.physics.theory import SIMPLIFIED_FLAVOUR_PARAMETERS
 
     needed = spec.parameter_names
     if cfg.model.type == "eft" and not needed:
@@ -366,7 +374,7 @@ def _check_parameters(cfg: RunConfig, spec: TheorySpec) -> None:
     for p in needed:
         if p not in cfg.parameters:
             raise ConfigError(f"the {cfg.model.type} model needs parameter {p!r} (a prior or a fixed value)", "parameters")
-    theory_like = {"gprime", "mass_GeV", "epsilon", "kinetic_mixing", "mass_mixing", *EFT}
+    theory_like = {"gprime", "mass_GeV", "epsilon", "kinetic_mixing", "mass_mixing", *EFT, *SIMPLIFIED_FLAVOUR_PARAMETERS}
     for name, par in cfg.parameters.items():
         if name in theory_like and name not in needed:
             raise ConfigError(f"parameter {name!r} is not used by the {cfg.model.type} model (it reads {', '.join(needed)})",

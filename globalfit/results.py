@@ -161,17 +161,23 @@ class LimitsResult:
     expected
         Expected limits (``globalfit limits --expected``): the pinned columns of
         :data:`globalfit.frequentist.expected.EXPECTED_COLUMNS` and ``note``; None when not computed.
+    intervals
+        Every allowed interval of the coupling (:mod:`globalfit.frequentist.intervals`): the pinned columns of
+        :data:`globalfit.frequentist.intervals.INTERVAL_COLUMNS` and ``note``, written to ``intervals.csv``; None when
+        not computed.
     """
 
     table: Any
     config: dict
     metadata: dict = field(default_factory=dict)
     expected: Any = None
+    intervals: Any = None
 
     def save(self, out_dir: Path, *, force: bool = False) -> Path:
-        """Write limits.csv, expected_limits.csv (when computed), config.yaml and plots/limits.png; refuses an existing
-        folder unless ``force``."""
+        """Write limits.csv, expected_limits.csv and intervals.csv (when computed), config.yaml and plots/limits.png;
+        refuses an existing folder unless ``force``."""
         from globalfit.frequentist.expected import EXPECTED_COLUMNS
+        from globalfit.frequentist.intervals import INTERVAL_COLUMNS, INTERVALS_CSV
         from globalfit.plots import plot_limits
 
         out_dir = Path(out_dir)
@@ -180,6 +186,8 @@ class LimitsResult:
             if self.expected is not None:
                 self.expected.reindex(columns=EXPECTED_COLUMNS + ["note"]).to_csv(tmp / "expected_limits.csv",
                                                                                    index=False)
+            if self.intervals is not None:
+                self.intervals.reindex(columns=INTERVAL_COLUMNS + ["note"]).to_csv(tmp / INTERVALS_CSV, index=False)
             write_yaml(tmp / "config.yaml", self.config)
             (tmp / "plots").mkdir()
             from globalfit.plots.style import model_title

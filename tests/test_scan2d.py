@@ -93,3 +93,22 @@ def test_scan_block_gives_axes_range_and_fixed_values(tmp_path):
     res = scan2d(parse_config(base | {"scan": scan | {"at": {"eps_d_ee": 0.0}}}))
     assert np.allclose(np.unique(res.table["x"]), [0.0, 0.1]) and np.allclose(np.unique(res.table["y"]), [-1.0, 1.0])
     assert res.meta["at"] == {"eps_d_ee": 0.0}
+
+
+def test_plot_redraws_a_scan_folder_and_load_scan_checks_it(csi_osc_scan, tmp_path):
+    """`globalfit plot DIR` on a scan folder redraws plots/scan2d.png from scan2d.csv; load_scan gives back the axes
+    and the table; a folder without the scan2d block is a DataError naming it."""
+    from globalfit.errors import DataError
+    from globalfit.frequentist.scan2d import load_scan
+
+    _, out = csi_osc_scan
+    png = out / "plots" / "scan2d.png"
+    png.unlink()
+    assert main(["plot", str(out)]) == 0 and png.stat().st_size > 10_000
+    res = load_scan(out)
+    assert (res.x_name, res.y_name) == ("eps_u_ee", "eps_u_mumu") and len(res.table) == N * N
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "scan2d.csv").write_text("x,y\n0,0\n")
+    (tmp_path / "bad" / "config.yaml").write_text("name: x\n")
+    with pytest.raises(DataError, match="no scan2d block"):
+        load_scan(tmp_path / "bad")

@@ -34,9 +34,11 @@ Lambda = 5 TeV, eps = c / (2 sqrt2 G_F Lambda^2) = 0.015, eps^V = 0.030 here) is
 :func:`eft_perturbativity_bound`: above it the contact description does not hold at the LHC without a cut on the
 partonic energy.
 
-Exclusive-bin signals are differences of neighbouring tails. Options ``k_factor`` (default 1, LO) and
-``k_factor_uncertainty`` (default 0.25, a normal nuisance ``signal_scale`` in the likelihood; CLs limits use the
-nominal signal, as paper 000). Likelihood: chi^2 = r^T (V_bkg + diag(N_obs))^-1 r with r = N_obs - N_bg - s (eq. 2.5
+Exclusive-bin signals are differences of neighbouring tails. Options ``k_factor`` (default 1, LO; or the name of an
+NLO/LO curve K(M, pT_miss threshold) read from paper 000 sec. 3.1, ``paper000_monojet`` or ``paper000_monovz``, see
+:mod:`globalfit.physics.lhc.kfactors`) and ``k_factor_uncertainty`` (default 0.25, or the curve's NLO uncertainty when
+a curve is named; a normal nuisance ``signal_scale`` in the likelihood; CLs limits use the nominal signal, as paper
+000). Likelihood: chi^2 = r^T (V_bkg + diag(N_obs))^-1 r with r = N_obs - N_bg - s (eq. 2.5
 generalised to correlated bins).
 """
 
@@ -117,6 +119,7 @@ class MonoXInclusive(SignalScale, Component):
 
     def __init__(self, entry, theory, options=None):
         super().__init__(entry, theory, options)
+        self._set_k_factor("k_factor_uncertainty" in (options or {}))
         spec = entry.spec
         self.lumi = float(spec["lumi_pb"])
         ex = entry.read_csv("exclusive_bins.csv")
@@ -161,6 +164,33 @@ class MonoXInclusive(SignalScale, Component):
                   else f"{self.width_ratios[0]:g} <= Gamma/M <= {self.width_ratios[-1]:g}")
         log_once(f"{entry.id}: signal tabulated for {self.masses[0]:g} < M_Z' < {self.masses[-1]:g} GeV and {widths}; "
                  "zero contribution outside the masses")
+
+    def _set_k_factor(self, explicit_uncertainty: bool) -> None:
+        """The ``k_factor`` option checked: a positive number, or a named curve of physics.lhc.kfactors (whose NLO
+        uncertainty then is the default of ``k_factor_uncertainty``)."""
+        from globalfit.errors import ConfigError
+        from globalfit.physics.lhc.kfactors import CURVES
+
+        raw = self.options["k_factor"]
+        self.k_curve = CURVES.get(raw) if isinstance(raw, str) else None
+        if self.k_curve is None:
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                value = float("nan")
+            if not (np.isfinite(value) and value > 0):
+                raise ConfigError(f"{self.id}: k_factor must be a positive number or one of {', '.join(CURVES)} "
+                                  f"(got {raw!r})", f"likelihoods.{self.id}.options.k_factor")
+        elif not explicit_uncertainty:
+            self.options["k_factor_uncertainty"] = self.k_curve.uncertainty
+
+    def k_factors(self, theory) -> Any:
+        """K applied to the tails above each threshold: the constant option, or the named curve at this point's M (the
+        contact mass in eft mode)."""
+        if self.k_curve is None:
+            return float(self.options["k_factor"])
+        mass = self.contact_mass if self.contact else theory.mass
+        return self.k_curve(mass, self.thresholds)
 
     def _quark_weights(self) -> dict[str, float]:
         """The ``quark_couplings`` option checked: {u: w_u, d: w_d}, finite numbers."""
@@ -316,12 +346,12 @@ class MonoXInclusive(SignalScale, Component):
     def signal_tails(self, theory) -> Any:
         """Expected signal events above each threshold (nominal: no theory-uncertainty nuisance)."""
         if self.contact:
-            return self.lumi * self.k_factor * self._contact_rate(theory)
+            return self.lumi * self.k_factors(theory) * self._contact_rate(theory)
         inside = inside_range(theory.mass, self.masses[0], self.masses[-1])
         f_pure, f_inter = self.coupling_factors(theory)
         pure, inter = self._unit_tails(theory)
         rate = f_pure * pure + f_inter * inter if self.has_interference else f_pure * pure
-        return inside * self.lumi * self.k_factor * rate
+        return inside * self.lumi * self.k_factors(theory) * rate
 
     def signal_events(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:
         """Expected signal events in the exclusive bins (a vector)."""

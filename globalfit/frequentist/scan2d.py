@@ -1,7 +1,11 @@
 """2-D profile scans (``globalfit scan``): chi^2 on an n x n grid of two free theory parameters, the nuisances of
 each dataset profiled (:func:`globalfit.frequentist.profile.profile_chi2`), for every dataset alone and combined.
 
-Each row of the grid (one value of y) is one task of the executor. Delta chi^2 is taken from each term's minimum on
+Each row of the grid (one value of y) is one task of the executor; with a ``partial_dir`` each finished row is kept
+there as a sealed piece (:class:`~globalfit.checkpoint.FinishedStore`, key ``row-<i>``), and ``resume`` computes only
+the rows an interrupted scan had not finished (``globalfit scan --resume``). The pieces are sealed with the digest of
+the resolved config and of the grid (axes, their values, the fixed parameters), so a resume with other axes, another
+``--n`` or another config is refused. Delta chi^2 is taken from each term's minimum on
 the grid, so the combined minimum is 0 by construction; the 68 % and 95 % regions of two parameters are
 Delta chi^2 < 2.30 and < 5.99 (Wilks, 2 degrees of freedom). Other free theory parameters (a Z' mass, further
 eps) stay fixed at the values of ``scan.at`` in the run config.
@@ -16,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from globalfit.checkpoint import FinishedStore
 from globalfit.errors import ConfigError
 from globalfit.frequentist.profile import profile_chi2
 from globalfit.parameters import split_name
@@ -37,8 +42,16 @@ class _Row:
     xs: np.ndarray
     y: float
     fixed: dict[str, float]
+    key: str = ""
+    store: FinishedStore | None = None
 
     def __call__(self) -> np.ndarray:
+        out = self._compute()
+        if self.store is not None:
+            self.store.put(self.key, out.tolist())
+        return out
+
+    def _compute(self) -> np.ndarray:
         n_comp = len(self.fit.components)
         # with one dataset the combined chi^2 is that dataset's: computed once
         groups = [[j] for j in range(n_comp)] + ([None] if n_comp > 1 else [])
@@ -98,6 +111,23 @@ class Scan2DResult:
         z = self.table.sort_values(["y", "x"])[f"delta_chi2_{component}"].to_numpy(float)
         return xs, ys, z.reshape(len(ys), len(xs))
 
+    def combination(self, components: list[str]) -> np.ndarray:
+        """Delta chi^2 [n_y, n_x] of the sum of several datasets (e.g. COHERENT CsI + LAr without the LHC), from their
+        own columns and minima: exact, because each nuisance belongs to one dataset, so the profiled chi^2 of a sum
+        is the sum of the profiled chi^2 (reference: the sum's minimum on the grid).
+
+        Raises
+        ------
+        KeyError
+            For a dataset that is not a column of the scan.
+        """
+        total = self.chi2_sum(components)
+        return total - np.nanmin(total)
+
+    def chi2_sum(self, components: list[str]) -> np.ndarray:
+        """chi^2 [n_y, n_x] (not Delta chi^2) of the sum of several datasets; see :meth:`combination`."""
+        return sum(self.grid(c)[2] + self.meta["chi2_min"][c] for c in components)
+
     def save(self, out_dir: Path, *, force: bool = False) -> Path:
         """Write scan2d.csv, config.yaml and plots/scan2d.png; refuses an existing folder unless ``force``."""
         from globalfit.output import staged_folder, write_yaml
@@ -112,7 +142,8 @@ class Scan2DResult:
         return out_dir
 
 
-def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None) -> Scan2DResult:
+def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None, *,
+           partial_dir: str | Path | None = None, resume: bool = False) -> Scan2DResult:
     """Profile chi^2 of every dataset and combined on an n x n grid in (x, y) (module docstring), in memory.
 
     Parameters
@@ -124,17 +155,24 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
         Names of two free theory parameters (e.g. ``eps_u_ee``, ``eps_u_mumu``).
     n
         Grid points per axis.
+    partial_dir
+        Folder where each finished row is kept (sealed JSON) until the caller removes it; None keeps nothing.
+    resume
+        Take the rows finished by an interrupted scan from ``partial_dir`` and compute only the others.
 
     Raises
     ------
     ConfigError
         For a missing or unknown axis, equal axes, or another free theory parameter without a value in ``scan.at``.
+    CheckpointError
+        On resume, for rows written by another globalfit version, for another config or another grid.
     """
     import pandas as pd
 
+    from globalfit.checkpoint import checkpoint_meta
     from globalfit.executor import call, default_processes, parallel_map
     from globalfit.model import Fit
-    from globalfit.output import resolved_config
+    from globalfit.output import resolved_config, resume_config
 
     sc = cfg.scan
     x, y, n = x or sc.x, y or sc.y, int(n or sc.n)
@@ -151,12 +189,26 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
         raise ConfigError(f"the 2-D scan holds the other theory parameters fixed: give {', '.join(missing)} in scan.at",
                           "scan.at")
     fixed = {k: float(sc.at[k]) for k in others}
+    labels = [c.id for c in fit.components] + ["combined"]
+    groups = _groups(sc.groups, labels)  # checked before the work
     procs = sc.processes or default_processes()
+    resolved = resolved_config(cfg, fit)
+    store = None
+    if partial_dir is not None:
+        grid = {"x": x, "y": y, "xs": xs.tolist(), "ys": ys.tolist(), "at": fixed}
+        digest = resume_config(resolved) | {"scan": {k: v for k, v in resolved.get("scan", {}).items()
+                                                     if k != "processes"}, "scan2d_grid": grid}
+        store = FinishedStore(partial_dir, checkpoint_meta(digest))
+    finished = store.load() if (store is not None and resume) else {}
+    jobs = [_Row(fit, x, y, xs, float(yv), fixed, f"row-{i:04d}", store) for i, yv in enumerate(ys)]
+    todo = [job for job in jobs if job.key not in finished]
+    if finished:
+        LOG.info("resuming: %d of %d rows finished earlier", len(jobs) - len(todo), len(jobs))
     LOG.info("2-D scan of %s x %s: %d x %d points x %d datasets (+ combined) in %d process(es)", x, y, n, n,
              len(fit.components), procs)
-    rows = parallel_map(call, [_Row(fit, x, y, xs, float(yv), fixed) for yv in ys], procs, progress="scan (rows done)")
-    chi = np.stack(rows)  # [n_y, n_x, n_comp + 1]
-    labels = [c.id for c in fit.components] + ["combined"]
+    done = dict(zip((job.key for job in todo), parallel_map(call, todo, procs, progress="scan (rows done)")))
+    # a stored row is the JSON list of its [n_x, n_comp + 1] values (NaN kept)
+    chi = np.stack([done[job.key] if job.key in done else np.asarray(finished[job.key], float) for job in jobs])
     gx, gy = np.meshgrid(xs, ys)
     data: dict[str, Any] = {"x": gx.ravel(), "y": gy.ravel()}
     minima = {}
@@ -167,4 +219,54 @@ def scan2d(cfg, x: str | None = None, y: str | None = None, n: int | None = None
         data[f"delta_chi2_{lab}"] = (z - minima[lab]).ravel()
     meta = {"x": x, "y": y, "n": n, "at": fixed, "levels_delta_chi2": {str(k): v for k, v in LEVELS_2D.items()},
             "chi2_min": minima}
-    return Scan2DResult(pd.DataFrame(data), x, y, resolved_config(cfg, fit), meta)
+    result = Scan2DResult(pd.DataFrame(data), x, y, resolved, meta)
+    for name, ids in groups.items():
+        # the table's rows are in the (y, x) order of the meshgrid, as grid() returns them
+        z = result.chi2_sum(ids)
+        minima[name] = float(np.nanmin(z))
+        result.table[f"delta_chi2_{name}"] = (z - minima[name]).ravel()
+    meta["groups"] = {k: list(v) for k, v in groups.items()}
+    return result
+
+
+def _groups(groups: dict[str, list[str]], labels: list[str]) -> dict[str, list[str]]:
+    """``scan.groups`` checked: each a new name and a list of at least two datasets of the run.
+
+    Raises
+    ------
+    ConfigError
+        For a name that is already a column, or a dataset that is not in the run.
+    """
+    for name, ids in groups.items():
+        where = f"scan.groups.{name}"
+        if name in labels:
+            raise ConfigError(f"scan group {name!r} has the name of a dataset or of the combination", where)
+        unknown = [i for i in ids if i not in labels[:-1]]
+        if unknown or len(set(ids)) < 2:
+            raise ConfigError(f"scan group {name!r} must list two or more datasets of this run (unknown: "
+                              f"{', '.join(unknown) or 'none'}; datasets: {', '.join(labels[:-1])})", where)
+    return groups
+
+
+def load_scan(folder: str | Path) -> Scan2DResult:
+    """Open a folder written by ``globalfit scan`` (:meth:`Scan2DResult.save`): its table, axes and metadata.
+
+    Raises
+    ------
+    DataError
+        If ``folder`` has no scan2d.csv or its config.yaml lacks the ``scan2d`` block.
+    """
+    import pandas as pd
+
+    from globalfit.errors import DataError
+    from globalfit.safe_yaml import load_yaml
+
+    folder = Path(folder)
+    if not (folder / SCAN_CSV).is_file():
+        raise DataError(f"{folder} is not a 2-D scan folder (no {SCAN_CSV}); run `globalfit scan` first")
+    config = load_yaml(folder / "config.yaml", "scan config", error=DataError) if (folder / "config.yaml").is_file() \
+        else {}
+    meta = config.pop("scan2d", None) if isinstance(config, dict) else None
+    if not isinstance(meta, dict) or "x" not in meta or "y" not in meta:
+        raise DataError(f"{folder}/config.yaml has no scan2d block naming the axes; rerun `globalfit scan`")
+    return Scan2DResult(pd.read_csv(folder / SCAN_CSV), str(meta["x"]), str(meta["y"]), config, meta)

@@ -23,6 +23,10 @@ eps^V = eps^L + eps^R.
     - ``epsilon_convention = "paper000"``: ``eps^V = epsilon M^2/(q^2 + M^2)``, the convention in which papers 000 and
       001 confront their eps with COHERENT and oscillation bounds on eps^V (it halves the low-energy eps^V of a given
       coupling product; use it only to reproduce those papers' comparisons).
+    - ``per_flavour = True`` (paper 001 Fig. 2): one coupling per neutrino flavour of ``flavours``, parameters
+      ``epsilon_ee``, ``epsilon_mumu``, ``epsilon_tautau`` (in that order, for the chosen flavours) instead of
+      ``epsilon``; each is eq. 2.4 with that flavour's g_nu, so ``g_q g_nu_a = 2 sqrt2 G_F M^2 epsilon_aa`` and the maps
+      above hold flavour by flavour (one Z', one g_q, so the LHC sums the flavours' rates).
 ``eft``, :class:`EFTMode`
     Contact NSI: parameters ``eps_u_ee``, ``eps_d_mumu``, ... (any subset; the others are zero), eps^{fV}_{aa}
     independent of q^2. No Z' (no couplings, width or branching fractions).
@@ -53,6 +57,8 @@ QUARKS = ("u", "d", "s", "c", "b", "t")
 EFT_PARAMETERS = tuple(f"eps_{f}_{a}{a}" for f in ("u", "d", "e") for a in FLAVOURS)
 #: Simplified-mode conventions for the low-energy eps^V of a given ``epsilon`` (see the module docstring).
 EPSILON_CONVENTIONS = {"physical": 2.0, "paper000": 1.0}
+#: Simplified-mode parameters with ``per_flavour``: one epsilon per neutrino flavour (see the module docstring).
+SIMPLIFIED_FLAVOUR_PARAMETERS = tuple(f"epsilon_{a}{a}" for a in FLAVOURS)
 
 
 class PhysicsModeError(PhysicsError, ValueError):
@@ -276,7 +282,13 @@ class SimplifiedMode(TheoryMode):
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
+        if self.spec.per_flavour:
+            return tuple(self.epsilon_name(a) for a in FLAVOURS if a in self.spec.flavours) + ("mass_GeV",)
         return ("epsilon", "mass_GeV")
+
+    def epsilon_name(self, alpha: str) -> str:
+        """The parameter that sets the coupling of nu_alpha: ``epsilon``, or ``epsilon_<alpha alpha>`` per flavour."""
+        return f"epsilon_{alpha}{alpha}" if self.spec.per_flavour else "epsilon"
 
     @property
     def subject(self) -> str:
@@ -284,6 +296,13 @@ class SimplifiedMode(TheoryMode):
 
     def eps_weight(self, f: str, alpha: str) -> float:
         return float(f in ("u", "d") and alpha in self.spec.flavours)
+
+    def lepton_pattern(self) -> dict[str, float]:
+        if not self.spec.per_flavour:
+            return super().lepton_pattern()
+        # independent couplings per flavour: no two flavours are statically equal (distinct labels), the uncoupled
+        # ones are all zero
+        return {a: float(i + 1) if a in self.spec.flavours else 0.0 for i, a in enumerate(FLAVOURS)}
 
     def coupling_weight(self, fermion: str) -> float:
         return float(fermion in QUARKS or (fermion.startswith("nu_") and fermion[3:] in self.spec.flavours))
@@ -296,7 +315,7 @@ class SimplifiedMode(TheoryMode):
         if not self.eps_weight(f, alpha):
             return 0.0
         m2 = values["mass_GeV"] ** 2
-        return EPSILON_CONVENTIONS[self.spec.epsilon_convention] * values["epsilon"] * m2 / (q2 + m2)
+        return EPSILON_CONVENTIONS[self.spec.epsilon_convention] * values[self.epsilon_name(alpha)] * m2 / (q2 + m2)
 
     def width(self, values):
         return self.spec.width_ratio * values["mass_GeV"]
@@ -309,7 +328,7 @@ class SimplifiedMode(TheoryMode):
         if alpha not in self.spec.flavours:
             return 0.0
         # paper 000 eq. 2.4: g_q g_nu = 2 sqrt2 G_F M^2 epsilon
-        return 2.0 * np.sqrt(2.0) * G_F * values["mass_GeV"] ** 2 * values["epsilon"]
+        return 2.0 * np.sqrt(2.0) * G_F * values["mass_GeV"] ** 2 * values[self.epsilon_name(alpha)]
 
 
 class EFTMode(TheoryMode):
@@ -363,6 +382,9 @@ class TheorySpec:
         u1 mode: Z-Z' mixing (:mod:`globalfit.physics.mixing`). ``"none"`` (default: paper 002's Z'),
         ``"parameter"`` (a theory parameter ``kinetic_mixing`` = eps / ``mass_mixing`` = xi, given a prior or a
         value in the run config) or, for kinetic mixing, ``"loop"`` (eps induced at one loop, proportional to g').
+    per_flavour
+        Simplified mode: one coupling ``epsilon_<aa>`` per flavour of ``flavours`` instead of one ``epsilon`` (config
+        key ``model.per_flavour``; module docstring).
     """
 
     mode: str = "u1"
@@ -373,6 +395,7 @@ class TheorySpec:
     epsilon_convention: str = "physical"
     kinetic_mixing: str = "none"
     mass_mixing: str = "none"
+    per_flavour: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -37,7 +37,7 @@ def redraw(folder: str | Path, fmt: str = "png") -> list[Path]:
 
     A run folder (``posterior.nc``) gets the corner, (M, coupling) plane (with the limits of ``limits.csv`` in the
     folder or in ``<folder>_limits`` overlaid) and posterior-predictive plots; a limits folder ``limits.png``; a
-    comparison folder ``bayes_factors.png``.
+    comparison folder ``bayes_factors.png``; a 2-D scan folder ``scan2d.png``.
 
     Raises
     ------
@@ -80,8 +80,14 @@ def redraw(folder: str | Path, fmt: str = "png") -> list[Path]:
                     title=model_title(config))
     elif (folder / "compare.csv").is_file():
         written.append(plot_bayes_factors(pd.read_csv(folder / "compare.csv"), plots / f"bayes_factors.{fmt}"))
+    elif (folder / "scan2d.csv").is_file():
+        from globalfit.frequentist.scan2d import load_scan
+        from globalfit.plots.scan2d import plot_scan2d
+
+        written.append(plot_scan2d(load_scan(folder), plots / f"scan2d.{fmt}"))
     else:
-        raise DataError(f"{folder} is not a globalfit result folder (no posterior.nc, limits.csv or compare.csv)")
+        raise DataError(f"{folder} is not a globalfit result folder (no posterior.nc, limits.csv, compare.csv or "
+                        "scan2d.csv)")
     if (folder / "config.yaml").is_file():
         LOG.debug("model of %s: %s", folder, load_yaml(folder / "config.yaml", "result config").get("model"))
     return written

@@ -43,6 +43,8 @@ def save(fig, path: Path) -> Path:
 def _symbol(local: str) -> str:
     if local in _THEORY:
         return _THEORY[local][0]
+    if local.startswith("epsilon_"):  # simplified mode per flavour: epsilon_<flavours>
+        return rf"\varepsilon_{{{local.split('_', 1)[1]}}}"
     if local.startswith("eps_"):  # eft parameters eps_<fermion>_<flavours>
         _, f, ab = local.split("_", 2)
         return rf"\varepsilon^{{{f}}}_{{{ab}}}"
