@@ -187,6 +187,54 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
     return results
 
 
+class WorkerPool:
+    """Local worker processes that stay up for a block of many small maps, with the pool interface dynesty expects
+    (``map(fn, items)`` and ``size``).
+
+    :func:`parallel_map` starts its workers per call, which suits a few long tasks (a mass of a scan); a nested
+    sampler maps a batch of ``size`` proposals once per iteration, thousands of times a run, so its workers must
+    outlive the maps. Each worker runs ``setup()`` once when it starts (e.g. to install the likelihood it will
+    compile on first use), with one BLAS thread, ignoring SIGINT: an interrupt is the parent's to handle, which then
+    ends the pool.
+
+    Parameters
+    ----------
+    processes
+        Worker processes (capped by ``$GLOBALFIT_PROCESSES``, the CLI's ``-j N``).
+    setup
+        Picklable callable of no argument run in each worker at start (None: nothing).
+    """
+
+    def __init__(self, processes: int, setup: Callable[[], Any] | None = None):
+        self.size = max(1, min(int(processes), _cap() or 10**6))
+        self.setup = setup
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "WorkerPool":
+        self._pool = ProcessPoolExecutor(max_workers=self.size, initializer=_init_pool_worker, initargs=(self.setup,))
+        return self
+
+    def map(self, fn: Callable[[Any], Any], items) -> list[Any]:
+        """``[fn(x) for x in items]`` on the workers, in input order (one task per item)."""
+        if self._pool is None:
+            raise RuntimeError("WorkerPool.map outside its with-block")
+        return list(self._pool.map(fn, items))
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _init_pool_worker(setup: Callable[[], Any] | None) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker()
+    if setup is not None:
+        setup()
+
+
 def _dask_map(spec: ExecutorSpec, fn, items: list, progress: str | None, on_error) -> list[Any]:
     client = spec.client()  # first: without the dask extra this is the ConfigError saying so
     from distributed import as_completed as dask_completed
