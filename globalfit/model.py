@@ -186,6 +186,45 @@ class Fit:
         self._compiled[what] = fn
         return fn
 
+    def component_profile(self, j: int):
+        """Compiled ``x -> (value, gradient)`` of component ``j`` alone, for profiling its nuisances.
+
+        ``x`` holds the *physical* values of the free parameters (order of :attr:`free`); ``value`` is component j's
+        log-likelihood plus the log-prior penalties of its own nuisances (log-L units) and ``gradient`` its derivative
+        with respect to those nuisances (:meth:`own_nuisances` order). The graph holds component j only, so the other
+        datasets are not evaluated; nuisances are read by their owner only, so the profile of several components is
+        the sum of theirs, with the gradients side by side.
+        """
+        key = ("profile", j)
+        if key in self._compiled:
+            return self._compiled[key]
+        import pytensor
+        import pytensor.tensor as pt
+
+        xs = self._scalars()
+        given = {p.name: x for p, x in zip(self.free, xs)}
+        values = {p.name: given[p.name] if p.free else p.fixed_value for p in self.parameters}
+        comp = self.components[j]
+        point = self.theory.point({k: values[k] for k in self.theory.parameter_names})
+        own = self.own_nuisances(j)
+        # all of its nuisances, fixed ones at their value, as in terms()
+        local = {split_name(k)[1]: v for k, v in values.items() if split_name(k)[0] == comp.id}
+        value = pt.as_tensor_variable(comp.log_likelihood(point, local)).astype("float64")
+        for i in own:
+            value = value + self.free[i].log_penalty(xs[i])
+        vec = pt.dvector("x")
+        givens = {x: vec[i] for i, x in enumerate(xs)}
+        grad = pytensor.grad(value, [xs[i] for i in own]) if own else []
+        out = [value, pt.stack(grad) if own else pt.zeros((0,), dtype="float64")]
+        fn = pytensor.function([vec], out, givens=givens, on_unused_input="ignore")
+        self._compiled[key] = fn
+        return fn
+
+    def own_nuisances(self, j: int) -> list[int]:
+        """Indices in :attr:`free` of the nuisance parameters of component ``j``."""
+        cid = self.components[j].id
+        return [i for i, p in enumerate(self.free) if split_name(p.name)[0] == cid]
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_compiled"] = {}  # compiled functions are rebuilt in each process
@@ -312,7 +351,11 @@ def evaluate_point(cfg: RunConfig, at: dict[str, float]):
             v, g = total(x)
             return -float(v), -np.asarray(g)[prof]
 
-        res = minimize(nll, x0[prof], jac=True, method="L-BFGS-B", bounds=[fit.free[i].sampling_bounds() for i in prof])
+        from globalfit.executor import single_blas_thread
+
+        with single_blas_thread():  # L-BFGS-B on small vectors: BLAS threads only cost (executor.single_blas_thread)
+            res = minimize(nll, x0[prof], jac=True, method="L-BFGS-B",
+                           bounds=[fit.free[i].sampling_bounds() for i in prof])
         x0[prof] = res.x
     terms = fit.compiled("terms")(x0)
     rows = [{"component": cid, "chi2": -2.0 * float(t), "parameter": "", "value": np.nan, "pull": np.nan}

@@ -121,6 +121,7 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
     from dynesty.utils import print_fn
 
     from globalfit.checkpoint import checkpoint_meta, sealing_saves
+    from globalfit.executor import single_blas_thread
 
     s = fit.cfg.sampler
     partial_dir = Path(partial_dir)
@@ -137,7 +138,7 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
     # from.
     install = _Install(fit)
     install()  # in this process too: a serial run calls it here, and the sampler calls it here on a pool's errors
-    with deferred_termination(), _pool(fit, install) as pool:
+    with deferred_termination(), single_blas_thread(), _pool(fit, install) as pool:
         sampler = _sampler(fit, partial_dir, resolved, meta, resume, pool)
         with sealing_saves(sampler, meta):
             sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=True, print_func=_SafePoint(show),
