@@ -37,49 +37,22 @@ def profile_chi2(fit, values: dict[str, float], components: list[int] | None = N
     KeyError
         If a free theory parameter has no value.
     """
-    from scipy.optimize import minimize
-
     # physical inputs: the masses and couplings of a scan reach the components exactly (no log10 round trip, which
-    # could move a mass at the edge of a table, 250 GeV, to 250.00000000000003)
+    # could move a mass at the edge of a table, 250 GeV, to 250.00000000000003); one compiled value-and-gradient
+    # function per component (Fit.profile): only the components asked for are evaluated, and the optimiser gets the
+    # exact gradient instead of one finite-difference step per nuisance
     comps = list(range(len(fit.components))) if components is None else list(components)
-    # one compiled value-and-gradient function per component: only the components asked for are evaluated, and the
-    # optimiser gets the exact gradient (automatic differentiation) instead of one finite-difference step per nuisance
-    parts = [(fit.component_profile(j), fit.own_nuisances(j)) for j in comps]
-    x = np.zeros(len(fit.free))
     for p in fit.free:
         if p.name not in values and split_name(p.name)[0] is None:
             raise KeyError(f"profile_chi2 needs a value for {p.name}")
-    for i, p in enumerate(fit.free):
-        # nuisances have normal priors: their sampling space is the physical one
-        x[i] = values[p.name] if p.name in values else p.to_physical(p.initial())
-    nuis = [i for _, own in parts for i in own if fit.free[i].name not in values]
-    where = {i: k for k, i in enumerate(nuis)}
+    # nuisances have normal priors: their sampling space is the physical one
+    x = np.array([values[p.name] if p.name in values else p.to_physical(p.initial()) for p in fit.free], dtype=float)
+    own = [i for j in comps for i in fit.own_nuisances(j)]
+    nuis = [i for i in own if fit.free[i].name not in values]
+    _, best = fit.profile(x, comps, nuis)
     # a nuisance given a value is held there, and (as ever) its prior penalty is left out of chi^2
-    held = sum(float(fit.free[i].log_penalty(x[i])) for _, own in parts for i in own if i not in where)
-
-    def chi2_and_grad(y):
-        z = x.copy()
-        z[nuis] = y
-        total, grad = -held, np.zeros(len(nuis))
-        for fn, own in parts:
-            v, g = fn(z)
-            total += float(v)
-            for i, gi in zip(own, g):
-                if i in where:
-                    grad[where[i]] += float(gi)
-        return -2.0 * total, -2.0 * grad
-
-    if not nuis:
-        return chi2_and_grad(np.array([]))[0]
-    # stay a hair inside the bounds: a normalisation nuisance at its lower bound -1 switches a rate off (log(0) in a
-    # Poisson term)
-    bounds = []
-    for i in nuis:
-        lo, hi = fit.free[i].sampling_bounds()
-        lo, hi = lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo)
-        bounds.append((float(fit.free[i].to_physical(lo)), float(fit.free[i].to_physical(hi))))
-    res = minimize(chi2_and_grad, x[nuis], jac=True, method="L-BFGS-B", bounds=bounds)
-    return float(res.fun)
+    held = sum(float(fit.free[i].log_penalty(x[i])) for i in own if i not in nuis)
+    return -2.0 * (best - held)
 
 
 def upper_crossing(c: np.ndarray, chi: np.ndarray, delta: float, f: Callable[[float], float]) -> tuple[float, str]:
