@@ -15,6 +15,9 @@ The likelihood objects of a task (:class:`globalfit.model.Fit`) are shipped to e
 and kept there in a per-process cache keyed by the digest of their pickle, so that their compiled functions are built
 once per worker however many small tasks it runs. A task that fails can become a substitute result (``on_error``,
 e.g. a NaN row with the reason) instead of ending the whole map.
+
+:class:`WorkerPool` keeps local workers up across many small maps (nested sampling maps each iteration's proposals),
+and :func:`single_blas_thread` gives the serial path the one BLAS thread every worker has.
 """
 
 from __future__ import annotations
