@@ -163,6 +163,9 @@ def _pool(fit, install: "_Install"):
     if n <= 1:
         return contextlib.nullcontext(None)
     LOG.info("nested sampling with %d worker processes", n)
+    # compiled here once before the workers start: forked workers (Linux) inherit it instead of each compiling the
+    # graph again (seconds each, as long as a short run); spawned ones compile on their first call
+    fit.compiled("terms")
     return WorkerPool(n, install)
 
 
