@@ -223,8 +223,9 @@ def verified_bytes(path: str | Path, expected_meta: Mapping[str, Any]) -> bytes:
     return data
 
 
-def restore_sampler(path: str | Path, expected_meta: Mapping[str, Any]):
-    """Verify checkpoint ``path`` and restore the dynesty sampler from exactly the verified bytes.
+def restore_sampler(path: str | Path, expected_meta: Mapping[str, Any], pool: Any = None):
+    """Verify checkpoint ``path`` and restore the dynesty sampler from exactly the verified bytes (its proposals
+    mapped over ``pool`` when given: an object with ``map`` and ``size``).
 
     The bytes are copied into a private temporary folder (mode 0700) and restored from there, because dynesty's
     ``restore`` takes a file name and the original could be swapped between the check and the load.
@@ -235,7 +236,7 @@ def restore_sampler(path: str | Path, expected_meta: Mapping[str, Any]):
     with tempfile.TemporaryDirectory(prefix="globalfit-restore-") as tmp:
         private = Path(tmp) / Path(path).name
         private.write_bytes(data)
-        return dynesty.NestedSampler.restore(str(private))
+        return dynesty.NestedSampler.restore(str(private), pool=pool)
 
 
 @contextlib.contextmanager

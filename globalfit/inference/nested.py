@@ -30,7 +30,8 @@ PROGRESS_EVERY_S = 15.0
 
 
 class LogLike:
-    """Picklable log-likelihood: sum of the component terms at a sampling-space vector."""
+    """Picklable log-likelihood: sum of the component terms at a sampling-space vector. The Fit's compiled function is
+    built on first call in the process that calls it (a pool worker compiles once, then reuses it)."""
 
     def __init__(self, fit):
         self.fit = fit
@@ -49,6 +50,30 @@ class PriorTransform:
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         return self.parameters.rescale(u)
+
+
+# The sampler is given the two module-level functions below, which call the LogLike and PriorTransform installed in
+# this process (by the parent for a serial run, by each worker's start-up for a pool). So a checkpoint pickles only
+# references to them, never the Fit, and a run checkpointed with N processes resumes with any other number.
+_INSTALLED: dict[str, object] = {}
+
+
+class _Install:
+    """Picklable start-up of a process: installs the likelihood and prior transform the sampler's functions call."""
+
+    def __init__(self, fit):
+        self.loglike, self.prior_transform = LogLike(fit), PriorTransform(fit)
+
+    def __call__(self) -> None:
+        _INSTALLED["loglike"], _INSTALLED["prior_transform"] = self.loglike, self.prior_transform
+
+
+def _loglike(x: np.ndarray) -> float:
+    return _INSTALLED["loglike"](x)
+
+
+def _prior_transform(u: np.ndarray) -> np.ndarray:
+    return _INSTALLED["prior_transform"](u)
 
 
 def _check_config_file(partial_dir: Path, resolved: dict) -> None:
@@ -96,6 +121,7 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
     from dynesty.utils import print_fn
 
     from globalfit.checkpoint import checkpoint_meta, sealing_saves
+    from globalfit.executor import single_blas_thread
 
     s = fit.cfg.sampler
     partial_dir = Path(partial_dir)
@@ -110,17 +136,42 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
     # (in the progress callback): inside the likelihood, dynesty's wrapper would print a page of traceback for it. No
     # save on the way out: dynesty's periodic checkpoint, written between iterations and sealed, is the one to resume
     # from.
-    with deferred_termination():
-        sampler = _sampler(fit, partial_dir, resolved, meta, resume)
+    install = _Install(fit)
+    install()  # in this process too: a serial run calls it here, and the sampler calls it here on a pool's errors
+    with deferred_termination(), single_blas_thread(), _pool(fit, install) as pool:
+        sampler = _sampler(fit, partial_dir, resolved, meta, resume, pool)
         with sealing_saves(sampler, meta):
             sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=True, print_func=_SafePoint(show),
                                checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
+        sampler.pool, sampler.mapper = None, map  # the results outlive the pool
     return sampler.results
 
 
-def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool):
+def _pool(fit, install: "_Install"):
+    """The worker pool of ``sampler.processes`` (> 1), else a null context giving None.
+
+    Not :func:`globalfit.executor.parallel_map`: dynesty maps one batch of proposals per iteration, thousands of maps
+    a run, so it needs workers that outlive a map (:class:`globalfit.executor.WorkerPool`, the executor's persistent
+    pool; a Dask cluster is not used for nested sampling, whose per-iteration latency it would dominate). Each worker
+    installs the likelihood once at start and compiles it on its first call.
+    """
+    import contextlib
+
+    from globalfit.executor import WorkerPool
+
+    n = fit.cfg.sampler.processes or 1
+    if n <= 1:
+        return contextlib.nullcontext(None)
+    LOG.info("nested sampling with %d worker processes", n)
+    # compiled here once before the workers start: forked workers (Linux) inherit it instead of each compiling the
+    # graph again (seconds each, as long as a short run); spawned ones compile on their first call
+    fit.compiled("terms")
+    return WorkerPool(n, install)
+
+
+def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool, pool=None):
     """A new dynesty sampler (its resolved config written next to the checkpoint), or the one restored from the
-    verified checkpoint."""
+    verified checkpoint; with ``pool``, the proposals of each iteration (``pool.size`` of them) go to its workers."""
     import dynesty
 
     from globalfit.checkpoint import restore_sampler
@@ -131,14 +182,14 @@ def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool):
         if not ckpt.is_file():
             raise CheckpointError(f"--resume: no checkpoint in {partial_dir}; run without --resume to start afresh.")
         _check_config_file(partial_dir, resolved)
-        sampler = restore_sampler(ckpt, meta)
+        sampler = restore_sampler(ckpt, meta, pool=pool)
         LOG.info("resumed nested sampling from %s (iteration %d)", ckpt, sampler.it)
         return sampler
     s = fit.cfg.sampler
     partial_dir.mkdir(parents=True, exist_ok=True)
     write_yaml(partial_dir / CONFIG, resolved)
-    return dynesty.NestedSampler(LogLike(fit), PriorTransform(fit), len(fit.free), nlive=s.nlive, bound=s.bound,
-                                 sample=s.sample, rstate=np.random.default_rng(s.seed))
+    return dynesty.NestedSampler(_loglike, _prior_transform, len(fit.free), nlive=s.nlive, bound=s.bound,
+                                 sample=s.sample, rstate=np.random.default_rng(s.seed), pool=pool)
 
 
 class _SafePoint:
