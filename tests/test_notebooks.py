@@ -20,6 +20,9 @@ REDUCED: dict[str, dict] = {
                                "LIKELIHOODS": ["oscillation_esteban2018"], "PROCESSES": 1},
     "paper001_coherent_lhc.ipynb": {"MASSES_GEV": [50.0, 150.0], "FLAVOURS": ["e"], "QUARKS": ["u+d"],
                                     "COHERENT": ["coherent_lar_2020"], "PLANE_N": 4, "PROCESSES": 1},
+    "paper004_flavoured_zprime.ipynb": {"FIG_MODELS": ["B-3/2(Lmu+Ltau)", "Lmu-Ltau"], "MASSES_FIG_GEV": [0.045],
+                                        "CROSSOVER_MASSES_GEV": {"B-3/2(Lmu+Ltau)": [0.025, 0.045, 0.9, 1.2]},
+                                        "LMUTAU_MIXING": ["loop"], "PROCESSES": 1},
 }
 
 
