@@ -20,6 +20,13 @@ REDUCED: dict[str, dict] = {
                                "LIKELIHOODS": ["oscillation_esteban2018"], "PROCESSES": 1},
     "paper001_coherent_lhc.ipynb": {"MASSES_GEV": [50.0, 150.0], "FLAVOURS": ["e"], "QUARKS": ["u+d"],
                                     "COHERENT": ["coherent_lar_2020"], "PLANE_N": 4, "PROCESSES": 1},
+    "paper002_nsi_zprime.ipynb": {"CASES": ["C"], "MASSES_GEV": [0.01, 1.0],
+                                  "DATASETS": {"C": ["oscillation_esteban2018_single"]},
+                                  "PROJECTIONS": {"C": ["dune_t2hk_projection"]}, "DOMINANCE_CASES": ["A"],
+                                  "DOMINANCE_MASSES_GEV": [0.01, 0.04, 0.5, 2.0],
+                                  "DOMINANCE_DATASETS": ["coherent_csi_2017", "lhcb_darkphoton_2019",
+                                                         "dune_t2hk_projection", "coherent_lar750_projection"],
+                                  "PROCESSES": 1},
 }
 
 
