@@ -27,6 +27,7 @@ _LAZY = {
     "likelihood": "globalfit.likelihood",
     "Likelihood": "globalfit.likelihood",
     "limits": "globalfit.frequentist",
+    "predicted_spectrum": "globalfit.spectrum",
     "compare": "globalfit.comparison",
     "load_results": "globalfit.results",
     "RunResult": "globalfit.results",

@@ -23,6 +23,13 @@ REDUCED: dict[str, dict] = {
     "paper004_flavoured_zprime.ipynb": {"FIG_MODELS": ["B-3/2(Lmu+Ltau)", "Lmu-Ltau"], "MASSES_FIG_GEV": [0.045],
                                         "CROSSOVER_MASSES_GEV": {"B-3/2(Lmu+Ltau)": [0.025, 0.045, 0.9, 1.2]},
                                         "LMUTAU_MIXING": ["loop"], "PROCESSES": 1},
+    "paper002_nsi_zprime.ipynb": {"CASES": ["C"], "MASSES_GEV": [0.01, 1.0],
+                                  "DATASETS": {"C": ["oscillation_esteban2018_single"]},
+                                  "PROJECTIONS": {"C": ["dune_t2hk_projection"]}, "DOMINANCE_CASES": ["A"],
+                                  "DOMINANCE_MASSES_GEV": [0.01, 0.04, 0.5, 2.0],
+                                  "DOMINANCE_DATASETS": ["coherent_csi_2017", "lhcb_darkphoton_2019",
+                                                         "dune_t2hk_projection", "coherent_lar750_projection"],
+                                  "PROCESSES": 1},
 }
 
 
