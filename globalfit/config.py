@@ -153,6 +153,9 @@ class LimitsConfig(_Strict):
     expected_toys: int = Field(0, ge=0)
     #: seed of those pseudo-experiments (reproducible toys)
     expected_toys_seed: int = Field(1, ge=0)
+    #: the Bayesian credible limit (method ``bayesian``) on a subset of the masses; false skips it, which saves the
+    #: compilation of the combined graph with its gradient when only the frequentist rows are wanted
+    bayesian: bool = True
 
     @field_validator("masses_GeV")
     @classmethod

@@ -243,6 +243,21 @@ def test_limits_command(tmp_path):
     assert (tmp_path / "lim" / "plots" / "limits.png").is_file()
 
 
+def test_limits_without_bayesian_rows():
+    """limits.bayesian: false leaves out the Bayesian credible limits (no rows of method bayesian) and nothing else:
+    the profile rows equal those of the default run at the same mass (relative 1e-9)."""
+    import globalfit
+    from globalfit.config import load_config
+
+    base = load_config(ROOT / "runs" / "quickstart.yaml")
+    limits = base.limits.model_copy(update={"masses_GeV": [2.0], "processes": 1})
+    with_b = globalfit.limits(base.model_copy(update={"limits": limits})).table
+    without = globalfit.limits(base.model_copy(update={"limits": limits.model_copy(update={"bayesian": False})})).table
+    assert "bayesian" in set(with_b["method"]) and "bayesian" not in set(without["method"])
+    prof = lambda t: t[t["method"] == "delta_chi2_profile"].set_index("component")["upper"].sort_index()
+    assert np.allclose(prof(with_b).to_numpy(), prof(without).to_numpy(), rtol=1e-9, equal_nan=True)
+
+
 def test_derived_quantities_are_consistent(tmp_path):
     """Derived draws follow from the sampled ones: M/g' = mass_GeV/gprime and eps^{p+n}_mumu = 1.5 * 2 g'^2 Q_q Q_mu /
     (sqrt2 G_F M^2) for B-3Lmu (Q_q Q_mu = -1), draw by draw (relative 1e-10)."""

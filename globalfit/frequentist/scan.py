@@ -230,7 +230,7 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
     store = None if partial_dir is None else FinishedStore(partial_dir, checkpoint_meta(resume_config(resolved)))
     finished = store.load() if (store is not None and resume) else {}
     scan = [(f"mass-{i:04d}", m) for i, m in enumerate(masses)]
-    sub = masses[:: max(1, len(masses) // N_BAYES_MASSES)]
+    sub = masses[:: max(1, len(masses) // N_BAYES_MASSES)] if cfg.limits.bayesian else []
     bayes_items = [(f"bayes-{i:04d}", m) for i, m in enumerate(sub)]
     todo = [x for x in scan if x[0] not in finished]
     bayes_todo = [x for x in bayes_items if x[0] not in finished]
