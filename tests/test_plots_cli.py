@@ -148,3 +148,21 @@ def test_map_orders_oscillation_lhcb_lhc_for_cases_ABC(tmp_path, capsys):
         assert list(ranges["dataset"]) == order, (case, ranges)
         assert (out / "plots" / "map.png").is_file()
     assert "lhc_atlas_ditau_2017" in capsys.readouterr().out
+
+
+def test_one_mass_limits_are_drawn_as_markers(tmp_path, monkeypatch):
+    """A limits table of one mass draws every curve as a marker (a line of one point is invisible), a table of two masses
+    as lines without markers."""
+    import matplotlib.pyplot as plt
+
+    from globalfit.plots.limits import plot_limits
+
+    seen = []
+    monkeypatch.setattr(plt, "close", lambda fig=None: seen.append(fig))
+    for masses in ([100.0], [100.0, 200.0]):
+        rows = [{"mass_GeV": m, "component": c, "method": "delta_chi2_profile", "level": 4.0, "parameter": "gprime",
+                 "upper": 1e-3 * (1 + i), "note": ""} for m in masses for i, c in enumerate(["combined", "osc"])]
+        plot_limits(pd.DataFrame(rows), tmp_path / f"l{len(masses)}.png")
+    one, two = ([ln.get_marker() for ln in fig.axes[0].get_lines()] for fig in seen)
+    assert one and all(m == "o" for m in one)
+    assert two and all(m in ("None", None, "") for m in two)

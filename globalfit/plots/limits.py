@@ -70,6 +70,9 @@ def plot_limits(table, path: Path, expected=None, projections: Sequence[str] = (
     if dominated.any():
         ax.plot(table[dominated]["mass_GeV"], table[dominated]["upper"], "x", color="0.6",
                 label="Bayesian: prior-dominated (no limit)")
+    for line in ax.get_lines():
+        if len(line.get_xdata()) == 1 and line.get_marker() in ("None", None, ""):
+            line.set_marker("o")  # a scan at one mass: a curve of one point draws nothing without a marker
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("M_Z' [GeV]")
