@@ -44,7 +44,7 @@ generalised to correlated bins).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -82,14 +82,17 @@ class SignalScale:
     options: dict[str, Any]
     id: str
 
-    @property
-    def k_factor(self) -> float:
-        """K (checked: a positive finite number, else ConfigError naming the option)."""
-        k = self.options["k_factor"]
-        if isinstance(k, bool) or not isinstance(k, (int, float)) or not np.isfinite(k) or k <= 0:
-            from globalfit.errors import ConfigError
+    def _checked_k_factor(self, names: Sequence[str] = ()) -> float | None:
+        """The ``k_factor`` option checked once at load: a positive finite number (returned), or one of the curve
+        ``names`` a kind accepts (None returned); anything else is a ConfigError naming the option."""
+        from globalfit.errors import ConfigError
 
-            raise ConfigError(f"{self.id}: k_factor must be a positive number (got {k!r})",
+        k = self.options["k_factor"]
+        if isinstance(k, str) and k in names:
+            return None
+        if isinstance(k, bool) or not isinstance(k, (int, float)) or not np.isfinite(k) or k <= 0:
+            choices = f" or one of {', '.join(names)}" if names else ""
+            raise ConfigError(f"{self.id}: k_factor must be a positive number{choices} (got {k!r})",
                               f"likelihoods.{self.id}.options.k_factor")
         return float(k)
 
@@ -168,27 +171,18 @@ class MonoXInclusive(SignalScale, Component):
     def _set_k_factor(self, explicit_uncertainty: bool) -> None:
         """The ``k_factor`` option checked: a positive number, or a named curve of physics.lhc.kfactors (whose NLO
         uncertainty then is the default of ``k_factor_uncertainty``)."""
-        from globalfit.errors import ConfigError
         from globalfit.physics.lhc.kfactors import CURVES
 
-        raw = self.options["k_factor"]
-        self.k_curve = CURVES.get(raw) if isinstance(raw, str) else None
-        if self.k_curve is None:
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                value = float("nan")
-            if not (np.isfinite(value) and value > 0):
-                raise ConfigError(f"{self.id}: k_factor must be a positive number or one of {', '.join(CURVES)} "
-                                  f"(got {raw!r})", f"likelihoods.{self.id}.options.k_factor")
-        elif not explicit_uncertainty:
+        self.k_value = self._checked_k_factor(tuple(CURVES))
+        self.k_curve = CURVES[self.options["k_factor"]] if self.k_value is None else None
+        if self.k_curve is not None and not explicit_uncertainty:
             self.options["k_factor_uncertainty"] = self.k_curve.uncertainty
 
     def k_factors(self, theory) -> Any:
         """K applied to the tails above each threshold: the constant option, or the named curve at this point's M (the
         contact mass in eft mode)."""
         if self.k_curve is None:
-            return float(self.options["k_factor"])
+            return self.k_value
         mass = self.contact_mass if self.contact else theory.mass
         return self.k_curve(mass, self.thresholds)
 
@@ -406,6 +400,7 @@ class ResonanceLimit(SignalScale, Component):
 
     def __init__(self, entry, theory, options=None):
         super().__init__(entry, theory, options)
+        self.k_value = self._checked_k_factor()
         self.q_cl = float(entry.spec.get("q_cl", 3.84))
         self.channel = str(entry.spec.get("channel", "ll"))
         if self.channel not in ("ll", "tautau"):
@@ -452,7 +447,7 @@ class ResonanceLimit(SignalScale, Component):
         b_ll = {"tautau": br["tau"], "mumu": br["mu"], "ee": br["e"]}.get(self.channel, 0.5 * (br["e"] + br["mu"]))
         # one coupling g_q for every quark: the unit-coupling production table
         sigma_pb = m.exp(interp(lm, self.sig_log_m, self.sig_log_sigma)) * theory.quark_coupling() ** 2
-        return self.k_factor * self.signal_scale(nuisances) * 1e3 * sigma_pb * interp(lm, self.sig_log_m, self.sig_acc) * b_ll
+        return self.k_value * self.signal_scale(nuisances) * 1e3 * sigma_pb * interp(lm, self.sig_log_m, self.sig_acc) * b_ll
 
 
     def limit_fb(self, theory) -> Any:
