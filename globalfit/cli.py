@@ -318,10 +318,8 @@ def _resumable_verb(args: argparse.Namespace, suffix: str, what: str, compute, p
 def cmd_limits(args: argparse.Namespace) -> int:
     from globalfit.frequentist import limits
 
-    from globalfit.frequentist.intervals import limits_intervals
-
     out, _ = _resumable_verb(args, "_limits", "the finished masses of an interrupted scan",
-                             lambda cfg, **kw: limits_intervals(cfg, limits(cfg, expected=args.expected, **kw), **kw))
+                             lambda cfg, **kw: limits(cfg, expected=args.expected, intervals=True, **kw))
     print(f"limits written to {out}")
     return 0
 

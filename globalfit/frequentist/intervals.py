@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
-from globalfit.checkpoint import FinishedStore
-from globalfit.frequentist.profile import N_GRID, coupling_sign, limit_parameter, profile_chi2
-from globalfit.frequentist.scan import _chunks
+from globalfit.frequentist.profile import N_GRID, coupling_profiles, limit_parameter
 
 LOG = logging.getLogger("globalfit.limits")
 #: Pinned columns of intervals.csv (``interval`` numbers the allowed intervals of one mass and component from 0,
@@ -131,20 +128,21 @@ def interval_rows(fit, mass: float, level: float, coupling_range: tuple[float, f
     """Rows of intervals.csv at one mass (GeV): every allowed interval of |c| (c the coupling, negative with
     ``limits.sign: negative``, as in limits.csv) for each dataset alone and all combined. A component whose scan
     fails gives one row with NaN edges and the reason, never a lost mass."""
-    name, sign = fit.theory.coupling_name, coupling_sign(fit)
     grid = interval_grid(coupling_range)
+    return rows_from_profiles(fit, mass, level, grid, *coupling_profiles(fit, mass, grid))
+
+
+def rows_from_profiles(fit, mass: float, level: float, grid: np.ndarray, labels: list[str],
+                       chis: list[np.ndarray | Exception], fs: list[Callable[[float], float]]) -> list[dict]:
+    """Rows of intervals.csv from :func:`globalfit.frequentist.profile.coupling_profiles` on ``grid``
+    (:func:`interval_grid`)."""
     base = {"mass_GeV": float(mass), "level": float(level), "parameter": limit_parameter(fit)}
     rows = []
-    for comps, label in [([j], comp.id) for j, comp in enumerate(fit.components)] + [(None, "combined")]:
-        if comps is None and len(fit.components) == 1:  # one dataset: the combination is that dataset, scanned once
-            rows += [r | {"component": label} for r in rows]
-            break
-
-        def f(cval, comps=comps):
-            return profile_chi2(fit, {name: sign * cval, "mass_GeV": mass}, comps)
-
+    for label, chi, f in zip(labels, chis, fs):
         try:
-            found = allowed_intervals(grid, np.array([f(cv) for cv in grid]), level, f, log=True)
+            if isinstance(chi, Exception):
+                raise chi
+            found = allowed_intervals(grid, chi, level, f, log=True)
         except Exception as exc:  # noqa: BLE001 - a failed point is NaN, never a lost scan
             rows.append(base | {"component": label, "lower": np.nan, "upper": np.nan, "interval": 0,
                                 "note": f"{type(exc).__name__}: {exc}"})
@@ -154,73 +152,35 @@ def interval_rows(fit, mass: float, level: float, coupling_range: tuple[float, f
     return rows
 
 
-@dataclass
-class _Job:
-    """Picklable job: interval rows for a chunk of masses, each mass stored when done (resume skips it)."""
+def limit_and_interval_rows(fit, mass: float, delta_chi2: float, level: float,
+                            coupling_range: tuple[float, float]) -> tuple[list[dict], list[dict]]:
+    """The Delta chi^2 upper limits (rows of limits.csv, as :func:`globalfit.frequentist.profile.delta_chi2_rows`)
+    and the allowed intervals (rows of intervals.csv, as :func:`interval_rows`) at one mass (GeV), from one profile
+    scan: the interval grid holds the limits' log grid, whose points give the upper limits unchanged."""
+    from globalfit.executor import single_blas_thread
+    from globalfit.frequentist.profile import upper_limit_rows
 
-    fit: Any
-    masses: list[tuple[str, float]]  # (store key, mass in GeV)
-    level: float
-    coupling_range: tuple[float, float]
-    store: FinishedStore | None = None
-
-    def __call__(self) -> list[dict]:
-        rows = []
-        for key, m in self.masses:
-            done = interval_rows(self.fit, m, self.level, self.coupling_range)
-            if self.store is not None:
-                self.store.put(key, done)
-            rows += done
-        return rows
+    grid = interval_grid(coupling_range)
+    log_grid = np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
+    at = np.searchsorted(grid, log_grid)
+    if not np.array_equal(grid[at], log_grid):  # np.unique keeps exact values; anything else is a bug
+        raise AssertionError("the interval grid lost a point of the limits' grid")
+    with single_blas_thread():
+        labels, chis, fs = coupling_profiles(fit, mass, grid)
+        sub = [c if isinstance(c, Exception) else c[at] for c in chis]
+        return (upper_limit_rows(fit, mass, delta_chi2, log_grid, labels, sub, fs),
+                rows_from_profiles(fit, mass, level, grid, labels, chis, fs))
 
 
-def limits_intervals(cfg, result, *, partial_dir: str | Path | None = None, resume: bool = False):
-    """The allowed intervals at the masses of a :class:`~globalfit.results.LimitsResult` (its ``masses_GeV`` and
-    ``coupling_range``, level ``limits.delta_chi2``), set as ``result.intervals`` (a table with
-    :data:`INTERVAL_COLUMNS` and ``note``) and returned.
-
-    Parameters
-    ----------
-    cfg
-        The :class:`~globalfit.config.RunConfig` the limits were computed for.
-    result
-        Its :class:`~globalfit.results.LimitsResult`.
-    partial_dir
-        The limits' partial folder: each finished mass is kept there (key ``intervals-<i>``, sealed with the same
-        config digest as the limits' pieces) until the caller removes it.
-    resume
-        Take the masses finished by an interrupted run from ``partial_dir``.
-
-    Raises
-    ------
-    CheckpointError
-        On resume, for pieces written by another globalfit version or for another config.
-    """
+def intervals_table(rows: list[dict]):
+    """The intervals.csv table (:data:`INTERVAL_COLUMNS` and ``note``, by mass, component and interval) from rows of
+    :func:`interval_rows`; a mass and component with more than one allowed interval is logged."""
     import pandas as pd
 
-    from globalfit.checkpoint import checkpoint_meta
-    from globalfit.executor import call, default_processes, parallel_map
-    from globalfit.model import Fit
-    from globalfit.output import resume_config
-
-    fit = Fit(cfg)
-    masses = [float(m) for m in result.metadata["masses_GeV"]]
-    crange = tuple(float(x) for x in result.metadata["coupling_range"])
-    store = None if partial_dir is None else FinishedStore(partial_dir, checkpoint_meta(resume_config(result.config)))
-    finished = {k: v for k, v in store.load().items() if k.startswith("intervals-")} if (store and resume) else {}
-    items = [(f"intervals-{i:04d}", m) for i, m in enumerate(masses)]
-    todo = [x for x in items if x[0] not in finished]
-    procs = cfg.limits.processes or default_processes()
-    chunks = _chunks(todo, procs)
-    LOG.info("allowed intervals: %d of %d masses to scan", len(todo), len(items))
-    done = parallel_map(call, [_Job(fit, ch, cfg.limits.delta_chi2, crange, store) for ch in chunks], procs,
-                        progress="intervals (chunks done)")
-    rows = [r for chunk in done for r in chunk] + [r for key, _ in items if key in finished for r in finished[key]]
     table = pd.DataFrame(rows, columns=INTERVAL_COLUMNS + ["note"])
     table = table.sort_values(["mass_GeV", "component", "interval"], kind="stable").reset_index(drop=True)
     for (m, comp), grp in table.groupby(["mass_GeV", "component"], sort=False):
         if len(grp) > 1:
             pieces = ", ".join(f"[{lo:.3g}, {hi:.3g}]" for lo, hi in zip(grp["lower"], grp["upper"]))
             LOG.info("M = %.4g GeV, %s: %d allowed intervals %s", m, comp, len(grp), pieces)
-    result.intervals = table
-    return result
+    return table

@@ -20,8 +20,32 @@ LOG = logging.getLogger("globalfit.limits")
 N_GRID = 60
 
 
+def component_chi2(fit, values: dict[str, float], j: int) -> float:
+    """chi^2 = -2 log L of component ``j`` alone at fixed physical ``values`` of the free theory parameters, profiled
+    over its own nuisances (their Gaussian pull terms included); see :func:`profile_chi2`."""
+    # physical inputs: the masses and couplings of a scan reach the components exactly (no log10 round trip, which
+    # could move a mass at the edge of a table, 250 GeV, to 250.00000000000003); one compiled value-and-gradient
+    # function per component (Fit.profile): only the component asked for is evaluated, and the optimiser gets the
+    # exact gradient instead of one finite-difference step per nuisance
+    for p in fit.free:
+        if p.name not in values and split_name(p.name)[0] is None:
+            raise KeyError(f"profile_chi2 needs a value for {p.name}")
+    # nuisances have normal priors: their sampling space is the physical one
+    x = np.array([values[p.name] if p.name in values else p.to_physical(p.initial()) for p in fit.free], dtype=float)
+    own = fit.own_nuisances(j)
+    nuis = [i for i in own if fit.free[i].name not in values]
+    _, best = fit.profile(x, [j], nuis)
+    # a nuisance given a value is held there, and (as ever) its prior penalty is left out of chi^2
+    held = sum(float(fit.free[i].log_penalty(x[i])) for i in own if i not in nuis)
+    return -2.0 * (best - held)
+
+
 def profile_chi2(fit, values: dict[str, float], components: list[int] | None = None) -> float:
     """chi^2 = -2 log L at fixed physical ``values`` of the free theory parameters, profiled over nuisances.
+
+    A nuisance is read by its own component only (:class:`globalfit.model.Fit` hands each component its own), so at
+    fixed theory parameters the joint maximum over all nuisances is the sum of each component's own maximum: the
+    chi^2 of several components is the sum of their :func:`component_chi2` (exactly; each optimisation is small).
 
     Parameters
     ----------
@@ -37,22 +61,41 @@ def profile_chi2(fit, values: dict[str, float], components: list[int] | None = N
     KeyError
         If a free theory parameter has no value.
     """
-    # physical inputs: the masses and couplings of a scan reach the components exactly (no log10 round trip, which
-    # could move a mass at the edge of a table, 250 GeV, to 250.00000000000003); one compiled value-and-gradient
-    # function per component (Fit.profile): only the components asked for are evaluated, and the optimiser gets the
-    # exact gradient instead of one finite-difference step per nuisance
     comps = list(range(len(fit.components))) if components is None else list(components)
-    for p in fit.free:
-        if p.name not in values and split_name(p.name)[0] is None:
-            raise KeyError(f"profile_chi2 needs a value for {p.name}")
-    # nuisances have normal priors: their sampling space is the physical one
-    x = np.array([values[p.name] if p.name in values else p.to_physical(p.initial()) for p in fit.free], dtype=float)
-    own = [i for j in comps for i in fit.own_nuisances(j)]
-    nuis = [i for i in own if fit.free[i].name not in values]
-    _, best = fit.profile(x, comps, nuis)
-    # a nuisance given a value is held there, and (as ever) its prior penalty is left out of chi^2
-    held = sum(float(fit.free[i].log_penalty(x[i])) for i in own if i not in nuis)
-    return -2.0 * (best - held)
+    return float(sum(component_chi2(fit, values, j) for j in comps))
+
+
+def coupling_profiles(fit, mass: float, grid: np.ndarray) -> tuple[list[str], list[np.ndarray | Exception],
+                                                                     list[Callable[[float], float]]]:
+    """Profiled chi^2 of every component alone and of all combined on a grid of |coupling| at one mass (GeV).
+
+    Each component is profiled once per grid point; the combination is the sum of the components (see
+    :func:`profile_chi2`), so it costs no optimisation of its own (with one component it is that component).
+
+    Returns
+    -------
+    (labels, chi, f)
+        Component ids and ``"combined"``; for each, chi^2 on ``grid`` (or the exception that stopped its scan) and
+        chi^2 as a function of |coupling| (for root finding), the sign of ``limits.sign`` applied.
+    """
+    name, sign = fit.theory.coupling_name, coupling_sign(fit)
+    n = len(fit.components)
+
+    def f_of(j: int) -> Callable[[float], float]:
+        return lambda cval: component_chi2(fit, {name: sign * cval, "mass_GeV": mass}, j)
+
+    fs = [f_of(j) for j in range(n)]
+    chis: list[np.ndarray | Exception] = []
+    for fj in fs:
+        try:
+            chis.append(np.array([fj(cv) for cv in grid]))
+        except Exception as exc:  # noqa: BLE001 - a failed component is NaN with its reason, never a lost scan
+            chis.append(exc)
+    failed = next((c for c in chis if isinstance(c, Exception)), None)
+    chis.append(failed if failed is not None else np.sum(chis, axis=0))
+    parts = list(fs)
+    fs.append(parts[0] if n == 1 else (lambda cval: float(sum(fj(cval) for fj in parts))))
+    return [c.id for c in fit.components] + ["combined"], chis, fs
 
 
 def upper_crossing(c: np.ndarray, chi: np.ndarray, delta: float, f: Callable[[float], float]) -> tuple[float, str]:
@@ -100,15 +143,20 @@ def delta_chi2_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[f
 
 
 def _delta_chi2_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, float]) -> list[dict]:
-    name, sign = fit.theory.coupling_name, coupling_sign(fit)
     grid = np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
-    rows = []
-    for comps, label in [([j], comp.id) for j, comp in enumerate(fit.components)] + [(None, "combined")]:
-        def f(cval, comps=comps):
-            return profile_chi2(fit, {name: sign * cval, "mass_GeV": mass}, comps)
+    return upper_limit_rows(fit, mass, delta_chi2, grid, *coupling_profiles(fit, mass, grid))
 
+
+def upper_limit_rows(fit, mass: float, delta_chi2: float, grid: np.ndarray, labels: list[str],
+                     chis: list[np.ndarray | Exception], fs: list[Callable[[float], float]]) -> list[dict]:
+    """Rows of ``limits.csv`` (method ``delta_chi2_profile``) from :func:`coupling_profiles` on the log grid ``grid``
+    of |coupling|; a failed scan or crossing is NaN with its reason."""
+    rows = []
+    for label, chi, f in zip(labels, chis, fs):
         try:
-            upper, why = upper_crossing(grid, np.array([f(cv) for cv in grid]), delta_chi2, f)
+            if isinstance(chi, Exception):
+                raise chi
+            upper, why = upper_crossing(grid, chi, delta_chi2, f)
         except Exception as exc:  # noqa: BLE001 - a failed point is NaN, never a lost scan
             upper, why = np.nan, f"{type(exc).__name__}: {exc}"
         if why and not np.isfinite(upper):

@@ -87,13 +87,22 @@ class _Scan:
     expected: bool = False
     #: (pseudo-experiments per mass, seed) of the expected limits (0: asymptotic only)
     toys: tuple[int, int] = (0, 1)
+    #: Also the allowed intervals (rows of intervals.csv), from the same profile scan as the upper limits.
+    intervals: bool = False
 
-    def __call__(self) -> tuple[list[dict], list[dict]]:
+    def __call__(self) -> tuple[list[dict], list[dict], list[dict]]:
         from globalfit.frequentist.expected import expected_rows
+        from globalfit.frequentist.intervals import limit_and_interval_rows
 
-        rows, exp = [], []
+        rows, exp, ivs = [], [], []
         for key, m in self.masses:
-            done = scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)
+            done_iv = []
+            if self.intervals:
+                done, done_iv = limit_and_interval_rows(self.fit, m, self.delta_chi2, self.delta_chi2,
+                                                        self.coupling_range)
+                done += cls_rows(self.fit, m, self.coupling_range, self.cls_level)
+            else:
+                done = scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)
             if self.pfit is not None:
                 done += projected_rows(self.pfit, m, self.delta_chi2, self.coupling_range, self.cls_level,
                                        list(self.projections))
@@ -102,12 +111,13 @@ class _Scan:
                 done_exp = expected_rows(self.pfit or self.fit, m, self.delta_chi2, self.coupling_range,
                                          self.cls_level, self.projections, *self.toys)
             if self.store is not None:
-                self.store.put(key, {"rows": done, "expected": done_exp})
+                self.store.put(key, {"rows": done, "expected": done_exp, "intervals": done_iv})
             rows += done
             exp += done_exp
+            ivs += done_iv
             if self.n_total:  # one line per mass (from the worker; a chunk count says little)
                 LOG.info("limits: M = %.4g GeV done (%d masses in all)", m, self.n_total)
-        return rows, exp
+        return rows, exp, ivs
 
 
 @dataclass
@@ -179,7 +189,7 @@ def no_limit_notes(table) -> list[str]:
     return out
 
 
-def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = False):
+def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = False, intervals: bool = False):
     """Upper limits on the coupling vs mass for ``cfg`` (module docstring), in memory.
 
     Parameters
@@ -193,6 +203,10 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
         Take the masses finished by an interrupted scan from ``partial_dir`` and compute only the others.
     expected
         Also compute the Asimov expected limits with their +-1/2 sigma bands (``LimitsResult.expected``).
+    intervals
+        Also find every allowed interval of the coupling (``LimitsResult.intervals``, intervals.csv; level
+        ``limits.delta_chi2``) from the same profile scans as the upper limits
+        (:func:`globalfit.frequentist.intervals.limit_and_interval_rows`).
 
     Returns
     -------
@@ -232,24 +246,29 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
     scan = [(f"mass-{i:04d}", m) for i, m in enumerate(masses)]
     sub = masses[:: max(1, len(masses) // N_BAYES_MASSES)] if cfg.limits.bayesian else []
     bayes_items = [(f"bayes-{i:04d}", m) for i, m in enumerate(sub)]
-    todo = [x for x in scan if x[0] not in finished]
+    # a mass stored without intervals (by a run that did not ask for them) is scanned again when they are asked for
+    todo = [x for x in scan if x[0] not in finished or (intervals and "intervals" not in finished[x[0]])]
     bayes_todo = [x for x in bayes_items if x[0] not in finished]
     if finished:
         LOG.info("resuming: %d of %d masses and %d of %d Bayesian limits finished earlier", len(scan) - len(todo),
                  len(scan), len(bayes_items) - len(bayes_todo), len(bayes_items))
     toys = (cfg.limits.expected_toys, cfg.limits.expected_toys_seed)
     jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, store, len(masses), pfit, proj,
-                  expected, toys) for chunk in _chunks(todo, procs)]
+                  expected, toys, intervals) for chunk in _chunks(todo, procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(todo), len(fit.components), len(jobs))
     done = parallel_map(call, jobs, procs, progress="limits (chunks done)")
-    rows = [r for chunk, _ in done for r in chunk]
-    exp_rows = [r for _, chunk in done for r in chunk]
+    rows = [r for chunk, _, _ in done for r in chunk]
+    exp_rows = [r for _, chunk, _ in done for r in chunk]
+    iv_rows = [r for _, _, chunk in done for r in chunk]
+    scanned = {key for key, _ in todo}
     for key, _ in scan:
-        if key in finished:
+        if key in finished and key not in scanned:
             piece = finished[key]
-            # a stored mass is {"rows", "expected"}; a bare list of rows (no expected limits) is read as such too
+            # a stored mass is {"rows", "expected", "intervals"}; a bare list of rows (no expected limits) is read
+            # as such too
             rows += piece["rows"] if isinstance(piece, dict) else piece
             exp_rows += piece.get("expected", []) if isinstance(piece, dict) else []
+            iv_rows += piece.get("intervals", []) if isinstance(piece, dict) else []
     if cfg.model.type == "simplified":
         rows += width_bound_rows(fit, masses)
     bayes = parallel_map(call, [_BayesJob(fit, crange, c, store) for c in _chunks(bayes_todo, procs)], procs,
@@ -264,5 +283,10 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
     if expected:
         exp_table = pd.DataFrame(exp_rows).sort_values(["mass_GeV", "method", "component"],
                                                       kind="stable").reset_index(drop=True)
-    return LimitsResult(table, resolved, meta, expected=exp_table)
+    iv_table = None
+    if intervals:
+        from globalfit.frequentist.intervals import intervals_table
+
+        iv_table = intervals_table(iv_rows)
+    return LimitsResult(table, resolved, meta, expected=exp_table, intervals=iv_table)
 
