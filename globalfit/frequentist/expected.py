@@ -40,7 +40,7 @@ import numpy as np
 from scipy.stats import norm
 
 from globalfit.frequentist.cls import theory_values
-from globalfit.frequentist.profile import N_GRID, profile_chi2, upper_crossing
+from globalfit.frequentist.profile import N_GRID, upper_crossing
 
 LOG = logging.getLogger("globalfit.limits")
 #: Band positions in units of sigma, in the column order of expected_limits.csv (median first).
@@ -180,22 +180,21 @@ def asimov_fit(fit, hypothesis: dict[str, float] | None = None):
 
 # -- expected limits ---------------------------------------------------------------------------------------------
 def profile_limits(fit, comps: list[int] | None, mass: float, coupling_range: tuple[float, float],
-                   targets: Sequence[float]) -> tuple[list[float], str]:
+                   targets: Sequence[float], scans=None) -> tuple[list[float], str]:
     """Couplings where the profile chi^2 of ``comps`` (indices; None: all) at ``mass`` (GeV) has risen by each of
-    ``targets`` above its minimum (one scan serves every target); NaN with the reason where there is no crossing."""
-    name = fit.theory.coupling_name
-    grid = np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
+    ``targets`` above its minimum (one scan serves every target); NaN with the reason where there is no crossing.
+    ``scans``: a :class:`~globalfit.frequentist.profile.CouplingScans` of ``fit`` at ``mass`` on the
+    :data:`~globalfit.frequentist.profile.N_GRID` log grid, shared by calls that reuse its components' scans."""
+    from globalfit.frequentist.profile import CouplingScans
 
-    def f(c):
-        return profile_chi2(fit, {name: c, "mass_GeV": mass}, comps)
-
-    try:
-        chi = np.array([f(c) for c in grid])
-    except Exception as exc:  # noqa: BLE001 - a failed point is NaN, never a lost scan
-        return [np.nan] * len(targets), f"{type(exc).__name__}: {exc}"
+    if scans is None:
+        scans = CouplingScans(fit, mass, np.geomspace(coupling_range[0], coupling_range[1], N_GRID), sign=1.0)
+    chi, f = scans.group(comps)
+    if isinstance(chi, Exception):
+        return [np.nan] * len(targets), f"{type(chi).__name__}: {chi}"
     out, notes = [], []
     for t in targets:
-        val, why = upper_crossing(grid, chi, t, f)
+        val, why = upper_crossing(scans.grid, chi, t, f)
         out.append(val)
         if why:
             notes.append(why)
@@ -206,8 +205,12 @@ def expected_delta_chi2_rows(asimov, mass: float, delta_chi2: float, coupling_ra
                              groups: list[tuple[list[int] | None, str]]) -> list[dict]:
     """Rows of expected_limits.csv (method ``delta_chi2_profile``) from an :func:`asimov_fit`: for each
     ``(component indices, label)`` group the couplings where the Asimov Delta chi^2 reaches k_n^2."""
+    from globalfit.frequentist.profile import CouplingScans
+
     name = asimov.theory.coupling_name
     targets = [delta_chi2_band_factor(n, delta_chi2) ** 2 for n in BANDS.values()]
+    # each dataset profiled once; the combined groups sum them
+    scans = CouplingScans(asimov, mass, np.geomspace(coupling_range[0], coupling_range[1], N_GRID), sign=1.0)
     rows = []
     for comps, label in groups:
         ids = [asimov.components[j].id for j in (comps if comps is not None else range(len(asimov.components)))]
@@ -215,7 +218,7 @@ def expected_delta_chi2_rows(asimov, mass: float, delta_chi2: float, coupling_ra
         if missing:
             vals, why = [np.nan] * len(BANDS), f"no Asimov data for kind of {', '.join(missing)}"
         else:
-            vals, why = profile_limits(asimov, comps, mass, coupling_range, targets)
+            vals, why = profile_limits(asimov, comps, mass, coupling_range, targets, scans)
         rows.append({"mass_GeV": mass, "component": label, "method": "delta_chi2_profile", "level": delta_chi2,
                      "parameter": name, **dict(zip(BANDS, vals)), "note": why})
     return rows

@@ -65,12 +65,56 @@ def profile_chi2(fit, values: dict[str, float], components: list[int] | None = N
     return float(sum(component_chi2(fit, values, j) for j in comps))
 
 
+class CouplingScans:
+    """Profiled chi^2 of single components on one grid of |coupling| at one mass, each computed once on first use;
+    any group of components is their sum (see :func:`profile_chi2`), so a combination costs no optimisation.
+
+    Parameters
+    ----------
+    fit
+        :class:`globalfit.model.Fit`.
+    mass
+        Z' mass (GeV).
+    grid
+        Increasing positive couplings (physical units).
+    sign
+        Sign given to the coupling (default: the run config's ``limits.sign``).
+    """
+
+    def __init__(self, fit, mass: float, grid: np.ndarray, sign: float | None = None):
+        self.fit, self.mass, self.grid = fit, float(mass), np.asarray(grid, float)
+        self.sign = coupling_sign(fit) if sign is None else float(sign)
+        self._chi: dict[int, np.ndarray | Exception] = {}
+
+    def f(self, j: int) -> Callable[[float], float]:
+        """chi^2 of component ``j`` as a function of |coupling|."""
+        name = self.fit.theory.coupling_name
+        return lambda cval: component_chi2(self.fit, {name: self.sign * cval, "mass_GeV": self.mass}, j)
+
+    def chi(self, j: int) -> np.ndarray | Exception:
+        """chi^2 of component ``j`` on the grid, or the exception that stopped its scan."""
+        if j not in self._chi:
+            fj = self.f(j)
+            try:
+                self._chi[j] = np.array([fj(cv) for cv in self.grid])
+            except Exception as exc:  # noqa: BLE001 - a failed component is NaN with its reason, never a lost scan
+                self._chi[j] = exc
+        return self._chi[j]
+
+    def group(self, comps: list[int] | None) -> tuple[np.ndarray | Exception, Callable[[float], float]]:
+        """chi^2 of components ``comps`` (None: all) on the grid (or the first failure) and as a function."""
+        comps = list(range(len(self.fit.components))) if comps is None else list(comps)
+        chis = [self.chi(j) for j in comps]
+        failed = next((c for c in chis if isinstance(c, Exception)), None)
+        fs = [self.f(j) for j in comps]
+        f = fs[0] if len(fs) == 1 else (lambda cval: float(sum(fj(cval) for fj in fs)))
+        return (failed if failed is not None else np.sum(chis, axis=0)), f
+
+
 def coupling_profiles(fit, mass: float, grid: np.ndarray) -> tuple[list[str], list[np.ndarray | Exception],
                                                                      list[Callable[[float], float]]]:
-    """Profiled chi^2 of every component alone and of all combined on a grid of |coupling| at one mass (GeV).
-
-    Each component is profiled once per grid point; the combination is the sum of the components (see
-    :func:`profile_chi2`), so it costs no optimisation of its own (with one component it is that component).
+    """Profiled chi^2 of every component alone and of all combined on a grid of |coupling| at one mass (GeV), each
+    component profiled once per grid point (:class:`CouplingScans`; with one component, combined is that component).
 
     Returns
     -------
@@ -78,24 +122,9 @@ def coupling_profiles(fit, mass: float, grid: np.ndarray) -> tuple[list[str], li
         Component ids and ``"combined"``; for each, chi^2 on ``grid`` (or the exception that stopped its scan) and
         chi^2 as a function of |coupling| (for root finding), the sign of ``limits.sign`` applied.
     """
-    name, sign = fit.theory.coupling_name, coupling_sign(fit)
-    n = len(fit.components)
-
-    def f_of(j: int) -> Callable[[float], float]:
-        return lambda cval: component_chi2(fit, {name: sign * cval, "mass_GeV": mass}, j)
-
-    fs = [f_of(j) for j in range(n)]
-    chis: list[np.ndarray | Exception] = []
-    for fj in fs:
-        try:
-            chis.append(np.array([fj(cv) for cv in grid]))
-        except Exception as exc:  # noqa: BLE001 - a failed component is NaN with its reason, never a lost scan
-            chis.append(exc)
-    failed = next((c for c in chis if isinstance(c, Exception)), None)
-    chis.append(failed if failed is not None else np.sum(chis, axis=0))
-    parts = list(fs)
-    fs.append(parts[0] if n == 1 else (lambda cval: float(sum(fj(cval) for fj in parts))))
-    return [c.id for c in fit.components] + ["combined"], chis, fs
+    scans = CouplingScans(fit, mass, grid)
+    groups = [scans.group([j]) for j in range(len(fit.components))] + [scans.group(None)]
+    return [c.id for c in fit.components] + ["combined"], [g[0] for g in groups], [g[1] for g in groups]
 
 
 def upper_crossing(c: np.ndarray, chi: np.ndarray, delta: float, f: Callable[[float], float]) -> tuple[float, str]:

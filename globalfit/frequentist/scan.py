@@ -41,14 +41,17 @@ def projected_rows(pfit, mass: float, delta_chi2: float, coupling_range: tuple[f
     ``combined_projected`` (profile Delta chi^2, and CLs over the counting datasets), noted as projections."""
     from globalfit.frequentist.cls import best_cls_region, combined_cls_limit, theory_values
     from globalfit.frequentist.expected import profile_limits
+    from globalfit.frequentist.profile import N_GRID, CouplingScans
 
     name = pfit.theory.coupling_name
+    # each projection profiled once: combined_projected sums the datasets' scans
+    scans = CouplingScans(pfit, mass, np.geomspace(coupling_range[0], coupling_range[1], N_GRID), sign=1.0)
     ids = [c.id for c in pfit.components]
     groups = [([j], i) for j, i in enumerate(ids) if i in projections] + [(None, "combined_projected")]
     base = {"mass_GeV": mass, "parameter": name}
     rows = []
     for comps, label in groups:
-        (upper,), why = profile_limits(pfit, comps, mass, coupling_range, [delta_chi2])
+        (upper,), why = profile_limits(pfit, comps, mass, coupling_range, [delta_chi2], scans)
         rows.append({**base, "component": label, "method": "delta_chi2_profile", "level": delta_chi2, "upper": upper,
                      "note": why or "projection"})
     top = pfit.theory.point(theory_values(pfit, coupling_range[1], mass))

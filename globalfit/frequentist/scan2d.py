@@ -22,7 +22,7 @@ import numpy as np
 
 from globalfit.checkpoint import FinishedStore
 from globalfit.errors import ConfigError
-from globalfit.frequentist.profile import profile_chi2
+from globalfit.frequentist.profile import component_chi2
 from globalfit.parameters import split_name
 
 LOG = logging.getLogger("globalfit.scan")
@@ -53,19 +53,17 @@ class _Row:
 
     def _compute(self) -> np.ndarray:
         n_comp = len(self.fit.components)
-        # with one dataset the combined chi^2 is that dataset's: computed once
-        groups = [[j] for j in range(n_comp)] + ([None] if n_comp > 1 else [])
         out = np.empty((len(self.xs), n_comp + 1))
         for i, xv in enumerate(self.xs):
             values = self.fixed | {self.x_name: float(xv), self.y_name: self.y}
-            for k, comps in enumerate(groups):
+            for j in range(n_comp):
                 try:
-                    out[i, k] = profile_chi2(self.fit, values, comps)
+                    out[i, j] = component_chi2(self.fit, values, j)
                 except Exception as exc:  # noqa: BLE001 - a failed point is NaN, never a lost scan
                     LOG.debug("%s = %g, %s = %g: %s", self.x_name, xv, self.y_name, self.y, exc)
-                    out[i, k] = np.nan
-        if n_comp == 1:
-            out[:, 1] = out[:, 0]
+                    out[i, j] = np.nan
+        # the combined profile is the sum of the datasets' own (globalfit.frequentist.profile.profile_chi2)
+        out[:, n_comp] = out[:, :n_comp].sum(axis=1)
         return out
 
 
