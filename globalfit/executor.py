@@ -427,14 +427,35 @@ def single_blas_thread() -> Iterator[None]:
     Our arrays are small, so BLAS threads only cost: on 2 busy cores scipy's L-BFGS-B (which calls BLAS for its
     2-vectors) took 2.7 ms per iteration with 2 OpenBLAS threads and 0.01 ms with one (cProfile of one mass of
     runs/global_b3lmu.yaml, 28.7 s vs 0.1 s in ``setulb``).
+
+    Cheap enough to enter per optimisation: threadpoolctl finds the loaded libraries by reading the process's memory
+    map (~5 ms a time, half the time of a limits scan when done per optimisation), so that is done once per process,
+    and nested blocks cost nothing (only the outermost one sets and restores the limit).
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+    global _BLAS_DEPTH
+    if _BLAS_DEPTH:
         yield
         return
-    with threadpool_limits(1):
-        yield
+    global _BLAS_CONTROLLER
+    if _BLAS_CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:  # pragma: no cover - threadpoolctl is a dependency
+            yield
+            return
+        _BLAS_CONTROLLER = ThreadpoolController()  # scans the loaded libraries once per process
+    _BLAS_DEPTH += 1
+    try:
+        with _BLAS_CONTROLLER.limit(limits=1):
+            yield
+    finally:
+        _BLAS_DEPTH -= 1
+
+
+#: Depth of nested :func:`single_blas_thread` blocks in this process (threads share it: the limit is process-wide).
+_BLAS_DEPTH = 0
+#: threadpoolctl's view of the thread pools of this process, found on first use (numpy and scipy loaded by then).
+_BLAS_CONTROLLER = None
 
 
 def call(job: Callable[[], Any]) -> Any:

@@ -120,3 +120,24 @@ def test_local_cluster_limits_equal_process_pool():
     a, b = local.set_index(cols)["upper"], remote.set_index(cols)["upper"]
     assert len(a) == len(b) > 0
     assert ((a - b.loc[a.index]).abs() <= 1e-12 * a.abs()).all() or a.equals(b.loc[a.index])
+
+
+def test_single_blas_thread_limits_nests_and_restores():
+    """executor.single_blas_thread: one BLAS thread inside (also in a nested block, and still after the nested block
+    ends), the original count restored after the outermost block. Skipped where numpy's BLAS reports one thread
+    already (nothing to observe)."""
+    import numpy  # noqa: F401 - its BLAS must be loaded for threadpoolctl to see it
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"]
+
+    before = blas_threads()
+    if not before or max(before) == 1:
+        pytest.skip("numpy's BLAS runs one thread here: the limit cannot be observed")
+    with executor.single_blas_thread():
+        assert set(blas_threads()) == {1}
+        with executor.single_blas_thread():
+            assert set(blas_threads()) == {1}
+        assert set(blas_threads()) == {1}
+    assert blas_threads() == before
