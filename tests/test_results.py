@@ -102,6 +102,9 @@ class _Par:
     def to_sampling(self, v):
         return v
 
+    def to_physical(self, x):
+        return x
+
     def initial(self):
         return 0.0 if self.normal else 0.5 * (self.lo + self.hi)
 
@@ -122,15 +125,22 @@ class _WidthFit:
         self.parameters = self.free
         self.theory = type("T", (), {"coupling_name": "epsilon"})()
 
-    def compiled(self, what):
-        assert what == "total"
+    components = [object()]
 
-        def total(x):
+    def own_nuisances(self, j):
+        assert j == 0
+        return [1]
+
+    def component_profile(self, j):
+        """The Fit interface the Bayesian limit uses: physical x -> (ln[L pi], d/d theta)."""
+        assert j == 0
+
+        def value_and_grad(x):
             c, th = x
             k = 1.0 + (c / self.a) ** 2
-            return -0.5 * th**2 * k, np.array([-th**2 * c / self.a**2, -th * k])
+            return -0.5 * th**2 * k, np.array([-th * k])
 
-        return total
+        return value_and_grad
 
 
 def test_credible_limit_marginalises_the_nuisances():

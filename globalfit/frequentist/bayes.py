@@ -71,69 +71,76 @@ class CredibleLimit:
 
 class _Marginal:
     """ln of the nuisance-marginalised likelihood times the nuisance prior at fixed mass, as a function of the
-    coupling's sampling-space value (Laplace approximation, module docstring)."""
+    coupling's sampling-space value (Laplace approximation, module docstring).
+
+    A nuisance is read by its own dataset only, so the integral over all nuisances is the product of one integral
+    per dataset, and the Hessian is block diagonal: each dataset is maximised and its log-determinant taken on its
+    own, with the compiled value-and-gradient function of that dataset alone
+    (:meth:`globalfit.model.Fit.component_profile`, shared with the profile scans; no graph of the whole likelihood
+    to compile). Nuisances have normal or uniform priors, whose sampling space is the physical one.
+    """
 
     def __init__(self, fit, mass: float):
         self.fit = fit
-        self.total = fit.compiled("total")
         name = fit.theory.coupling_name
-        self.x = np.zeros(len(fit.free))
+        self.x = np.zeros(len(fit.free))  # physical values of the free parameters
         self.i_coupling: int | None = None
-        self.nuis: list[int] = []
         for i, p in enumerate(fit.free):
             if p.name == name:
                 self.i_coupling = i
             elif p.name == "mass_GeV":
-                self.x[i] = p.to_sampling(mass)
+                self.x[i] = mass
             elif split_name(p.name)[0] is not None:
-                self.nuis.append(i)
-                self.x[i] = p.initial()
+                self.x[i] = p.to_physical(p.initial())
             else:
                 raise KeyError(f"the Bayesian limit at fixed mass needs a value for {p.name}")
-        boxes = [fit.free[i].sampling_bounds() for i in self.nuis]
-        self.lo = np.array([lo for lo, _ in boxes])
-        self.hi = np.array([hi for _, hi in boxes])
-        self.width = self.hi - self.lo
-        # same inset as the profile scans: a rate switched off at a bound would put log(0) in a Poisson term
-        self.bounds = list(zip(self.lo + 1e-6 * self.width, self.hi - 1e-6 * self.width))
-
-    def _at(self, xc: float, y: np.ndarray) -> np.ndarray:
-        z = self.x.copy()
-        if self.i_coupling is not None:
-            z[self.i_coupling] = xc
-        z[self.nuis] = y
-        return z
+        self.parts = []  # (compiled value-and-gradient, own nuisance indices, their bounds and box widths)
+        for j in range(len(fit.components)):
+            own = list(fit.own_nuisances(j))
+            boxes = np.array([[float(fit.free[i].to_physical(b)) for b in fit.free[i].sampling_bounds()]
+                              for i in own]).reshape(-1, 2)
+            width = boxes[:, 1] - boxes[:, 0]
+            # same inset as the profile scans: a rate switched off at a bound would put log(0) in a Poisson term
+            bounds = list(zip(boxes[:, 0] + 1e-6 * width, boxes[:, 1] - 1e-6 * width))
+            self.parts.append((fit.component_profile(j), own, bounds, width))
 
     def __call__(self, xc: float) -> float:
         from scipy.optimize import minimize
 
-        if not self.nuis:
-            return float(self.total(self._at(xc, np.array([])))[0])
-        idx = self.nuis
+        if self.i_coupling is not None:
+            self.x[self.i_coupling] = float(self.fit.free[self.i_coupling].to_physical(xc))
+        total = 0.0
+        for fn, own, bounds, width in self.parts:
+            if not own:
+                total += float(fn(self.x)[0])
+                continue
 
-        def neg(y):
-            v, g = self.total(self._at(xc, y))
-            return -float(v), -np.asarray(g)[idx]
+            def neg(y, fn=fn, own=own):
+                z = self.x.copy()
+                z[own] = y
+                v, g = fn(z)
+                return -float(v), -np.asarray(g, dtype=float)
 
-        res = minimize(neg, self.x[idx], jac=True, method="L-BFGS-B", bounds=self.bounds)
-        self.x[idx] = res.x  # warm start for the next coupling of the grid
-        return -float(res.fun) - 0.5 * self._log_det(xc, res.x)
+            res = minimize(neg, self.x[own], jac=True, method="L-BFGS-B", bounds=bounds)
+            self.x[own] = res.x  # warm start for the next coupling of the grid
+            total += -float(res.fun) - 0.5 * self._log_det(fn, own, bounds, width)
+        return total
 
-    def _log_det(self, xc: float, y: np.ndarray) -> float:
-        """ln det of minus the Hessian of ln[L π] in the nuisances at ``y`` (central differences of the gradient,
-        one-sided at a bound), with the flat-direction floor of the module docstring."""
+    def _log_det(self, fn, own: list[int], bounds, width: np.ndarray) -> float:
+        """ln det of minus the Hessian of ln[L pi] of one dataset in its nuisances at their current values (central
+        differences of the gradient, one-sided at a bound), with the flat-direction floor of the module docstring."""
+        y = self.x[own]
         n = len(y)
         hess = np.empty((n, n))
         for j in range(n):
-            h = HESSIAN_STEP * self.width[j]
-            up, dn = y.copy(), y.copy()
-            up[j] = min(y[j] + h, self.bounds[j][1])
-            dn[j] = max(y[j] - h, self.bounds[j][0])
-            g_up = np.asarray(self.total(self._at(xc, up))[1])[self.nuis]
-            g_dn = np.asarray(self.total(self._at(xc, dn))[1])[self.nuis]
-            hess[:, j] = -(g_up - g_dn) / (up[j] - dn[j])
+            h = HESSIAN_STEP * width[j]
+            up, dn = self.x.copy(), self.x.copy()
+            up[own[j]] = min(y[j] + h, bounds[j][1])
+            dn[own[j]] = max(y[j] - h, bounds[j][0])
+            g_up, g_dn = np.asarray(fn(up)[1], dtype=float), np.asarray(fn(dn)[1], dtype=float)
+            hess[:, j] = -(g_up - g_dn) / (up[own[j]] - dn[own[j]])
         eig = np.linalg.eigvalsh(0.5 * (hess + hess.T))
-        return float(np.sum(np.log(np.maximum(eig, 2.0 * np.pi / self.width**2))))
+        return float(np.sum(np.log(np.maximum(eig, 2.0 * np.pi / width**2))))
 
 
 def _quantile(x: np.ndarray, log_w: np.ndarray, level: float) -> float:
