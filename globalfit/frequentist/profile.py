@@ -23,6 +23,13 @@ N_GRID = 60
 def component_chi2(fit, values: dict[str, float], j: int) -> float:
     """chi^2 = -2 log L of component ``j`` alone at fixed physical ``values`` of the free theory parameters, profiled
     over its own nuisances (their Gaussian pull terms included); see :func:`profile_chi2`."""
+    return profile_component(fit, values, j)[0]
+
+
+def profile_component(fit, values: dict[str, float], j: int,
+                      start: dict[str, float] | None = None) -> tuple[float, dict[str, float]]:
+    """:func:`component_chi2` with the optimiser started from ``start`` (physical values of some of the component's
+    nuisances; the others at their prior means); returns chi^2 and the profiled nuisance values by name."""
     # physical inputs: the masses and couplings of a scan reach the components exactly (no log10 round trip, which
     # could move a mass at the edge of a table, 250 GeV, to 250.00000000000003); one compiled value-and-gradient
     # function per component (Fit.profile): only the component asked for is evaluated, and the optimiser gets the
@@ -30,14 +37,16 @@ def component_chi2(fit, values: dict[str, float], j: int) -> float:
     for p in fit.free:
         if p.name not in values and split_name(p.name)[0] is None:
             raise KeyError(f"profile_chi2 needs a value for {p.name}")
+    start = start or {}
     # nuisances have normal priors: their sampling space is the physical one
-    x = np.array([values[p.name] if p.name in values else p.to_physical(p.initial()) for p in fit.free], dtype=float)
+    x = np.array([values[p.name] if p.name in values else start.get(p.name, p.to_physical(p.initial()))
+                  for p in fit.free], dtype=float)
     own = fit.own_nuisances(j)
     nuis = [i for i in own if fit.free[i].name not in values]
-    _, best = fit.profile(x, [j], nuis)
+    x_best, best = fit.profile(x, [j], nuis)
     # a nuisance given a value is held there, and (as ever) its prior penalty is left out of chi^2
     held = sum(float(fit.free[i].log_penalty(x[i])) for i in own if i not in nuis)
-    return -2.0 * (best - held)
+    return -2.0 * (best - held), {fit.free[i].name: float(x_best[i]) for i in nuis}
 
 
 def profile_chi2(fit, values: dict[str, float], components: list[int] | None = None) -> float:
@@ -94,9 +103,15 @@ class CouplingScans:
     def chi(self, j: int) -> np.ndarray | Exception:
         """chi^2 of component ``j`` on the grid, or the exception that stopped its scan."""
         if j not in self._chi:
-            fj = self.f(j)
+            name = self.fit.theory.coupling_name
             try:
-                self._chi[j] = np.array([fj(cv) for cv in self.grid])
+                # along the grid, each optimisation starts where the previous coupling's ended (fewer iterations;
+                # the profile is the same optimum within the optimiser's tolerance)
+                out, start = [], None
+                for cv in self.grid:
+                    chi, start = profile_component(self.fit, {name: self.sign * cv, "mass_GeV": self.mass}, j, start)
+                    out.append(chi)
+                self._chi[j] = np.array(out)
             except Exception as exc:  # noqa: BLE001 - a failed component is NaN with its reason, never a lost scan
                 self._chi[j] = exc
         return self._chi[j]
