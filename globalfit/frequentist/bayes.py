@@ -189,9 +189,12 @@ def credible_upper_limit(fit, mass: float, coupling_range: tuple[float, float], 
 
 def bayesian_rows(fit, masses: list[float], coupling_range: tuple[float, float]) -> list[dict]:
     """Rows of ``limits.csv`` with method ``bayesian`` (component ``combined``) and the ``prior_dominated`` flag."""
+    from globalfit.executor import single_blas_thread
+
     rows = []
     for m in masses:
-        lim = credible_upper_limit(fit, m, coupling_range)
+        with single_blas_thread():  # L-BFGS-B on small vectors (executor.single_blas_thread)
+            lim = credible_upper_limit(fit, m, coupling_range)
         if lim.note and not lim.prior_dominated:
             LOG.debug("M = %.4g GeV, bayesian: %s", m, lim.note)
         rows.append({"mass_GeV": m, "component": "combined", "method": "bayesian", "level": LEVEL,

@@ -259,7 +259,11 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
     jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, store, len(masses), pfit, proj,
                   expected, toys, intervals) for chunk in _chunks(todo, procs)]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(todo), len(fit.components), len(jobs))
-    done = parallel_map(call, jobs, procs, progress="limits (chunks done)")
+    # the Bayesian limits go in the same map: a worker holds one copy of the Fit for all its tasks, so its graphs are
+    # compiled once for both kinds of job (a second map would start new workers that compile them again)
+    bayes_jobs = [_BayesJob(fit, crange, c, store) for c in _chunks(bayes_todo, procs)]
+    everything = parallel_map(call, jobs + bayes_jobs, procs, progress="limits (chunks done)")
+    done, bayes = everything[:len(jobs)], everything[len(jobs):]
     rows = [r for chunk, _, _ in done for r in chunk]
     exp_rows = [r for _, chunk, _ in done for r in chunk]
     iv_rows = [r for _, _, chunk in done for r in chunk]
@@ -274,8 +278,6 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
             iv_rows += piece.get("intervals", []) if isinstance(piece, dict) else []
     if cfg.model.type == "simplified":
         rows += width_bound_rows(fit, masses)
-    bayes = parallel_map(call, [_BayesJob(fit, crange, c, store) for c in _chunks(bayes_todo, procs)], procs,
-                         progress="Bayesian limits (chunks done)")
     rows += [r for chunk in bayes for r in chunk]
     rows += [r for key, _ in bayes_items if key in finished for r in finished[key]]
     table = pd.DataFrame(rows).sort_values(["mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)
