@@ -27,6 +27,8 @@ CHECKPOINT = "dynesty.save"
 CONFIG = "config.yaml"
 #: Seconds between progress lines when stderr is not a terminal.
 PROGRESS_EVERY_S = 15.0
+#: Proposals per worker process and iteration of a nested run with ``sampler.processes`` > 1 (see :func:`_sampler`).
+QUEUE_PER_WORKER = 10
 
 
 class LogLike:
@@ -188,8 +190,12 @@ def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool, p
     s = fit.cfg.sampler
     partial_dir.mkdir(parents=True, exist_ok=True)
     write_yaml(partial_dir / CONFIG, resolved)
+    # with a pool, QUEUE_PER_WORKER proposals per worker and iteration: one proposal (a random walk of ~25 likelihood
+    # calls, a few ms) per worker is not worth the round trip; queued proposals that no longer pass the rising
+    # likelihood threshold are discarded by dynesty, so the queue changes the efficiency slightly, not the result
+    queue = None if pool is None else QUEUE_PER_WORKER * pool.size
     return dynesty.NestedSampler(_loglike, _prior_transform, len(fit.free), nlive=s.nlive, bound=s.bound,
-                                 sample=s.sample, rstate=np.random.default_rng(s.seed), pool=pool)
+                                 sample=s.sample, rstate=np.random.default_rng(s.seed), pool=pool, queue_size=queue)
 
 
 class _SafePoint:
