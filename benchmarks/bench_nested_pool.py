@@ -2,7 +2,7 @@
 processes (``sampler.processes``), same seed, in the same run. Prints wall time, CPU time (this process and its
 children: on a shared machine the wall-time ratio alone says little) and ln Z of each.
 
-Run: python benchmarks/bench_nested_pool.py [--nlive 100] [--maxiter 1500]
+Run: python benchmarks/bench_nested_pool.py [--nlive 400] [--maxiter 6000]
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def _cpu_s() -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--nlive", type=int, default=100)
-    ap.add_argument("--maxiter", type=int, default=1500)
+    ap.add_argument("--nlive", type=int, default=400)
+    ap.add_argument("--maxiter", type=int, default=6000)
     args = ap.parse_args()
     os.environ.setdefault("GLOBALFIT_KEY_DIR", tempfile.mkdtemp(prefix="bench-key-"))
     import globalfit
