@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REDUCED: dict[str, dict] = {
     "paper000_lhc.ipynb": {"MASSES_TABLE_GEV": [2000.0], "MASSES_FIG_GEV": [2000.0],
                            "DATASETS": ["lhc_cms_monojet_2017"], "PROJECTIONS": ["hllhc_cms_monojet_300"],
-                           "PROCESSES": 1},
+                           "PROCESSES": 1, "PLANE_N": 5},
     "model_comparison.ipynb": {"NLIVE": 12, "DLOGZ": 2.0, "MODELS": ["A", "Lmu-Ltau"],
                                "LIKELIHOODS": ["oscillation_esteban2018"], "PROCESSES": 1},
     "paper001_coherent_lhc.ipynb": {"MASSES_GEV": [50.0, 150.0], "FLAVOURS": ["e"], "QUARKS": ["u+d"],
