@@ -28,6 +28,17 @@ LOG = logging.getLogger("globalfit.model")
 warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS installation")
 
 
+def profile_bounds(params) -> list[tuple[float, float]]:
+    """Physical (lower, upper) of each parameter for an optimiser, a hair (1e-6 of the box) inside its sampling
+    bounds: a normalisation nuisance at its lower bound -1 switches a rate off (log(0) in a Poisson term)."""
+    out = []
+    for p in params:
+        lo, hi = p.sampling_bounds()
+        lo, hi = lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo)
+        out.append((float(p.to_physical(lo)), float(p.to_physical(hi))))
+    return out
+
+
 class Fit:
     """Components and parameters of a run; builds and compiles the likelihood graphs.
 
@@ -262,13 +273,7 @@ class Fit:
 
         if not profiled:
             return x, -0.5 * neg(np.array([]))[0]
-        # stay a hair inside the bounds: a normalisation nuisance at its lower bound -1 switches a rate off (log(0) in
-        # a Poisson term)
-        bounds = []
-        for i in profiled:
-            lo, hi = self.free[i].sampling_bounds()
-            lo, hi = lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo)
-            bounds.append((float(self.free[i].to_physical(lo)), float(self.free[i].to_physical(hi))))
+        bounds = profile_bounds([self.free[i] for i in profiled])
         with single_blas_thread():  # L-BFGS-B on small vectors: BLAS threads only cost (executor.single_blas_thread)
             res = minimize(neg, x[profiled], jac=True, method="L-BFGS-B", bounds=bounds)
         x[profiled] = res.x

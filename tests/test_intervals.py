@@ -110,7 +110,7 @@ def test_one_scan_gives_the_limits_and_intervals_of_the_two_separate_scans():
 
     for sign in ("positive", "negative"):
         fit = _csi_fit(sign)
-        lim, iv = limit_and_interval_rows(fit, 1e3, 4.0, 4.0, (1e-4, 0.3))
+        lim, iv = limit_and_interval_rows(fit, 1e3, 4.0, (1e-4, 0.3))
         assert lim == delta_chi2_rows(fit, 1e3, 4.0, (1e-4, 0.3))
         assert iv == interval_rows(fit, 1e3, 4.0, (1e-4, 0.3))
 

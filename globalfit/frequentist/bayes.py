@@ -94,14 +94,13 @@ class _Marginal:
                 self.x[i] = p.to_physical(p.initial())
             else:
                 raise KeyError(f"the Bayesian limit at fixed mass needs a value for {p.name}")
+        from globalfit.model import profile_bounds
+
         self.parts = []  # (compiled value-and-gradient, own nuisance indices, their bounds and box widths)
         for j in range(len(fit.components)):
             own = list(fit.own_nuisances(j))
-            boxes = np.array([[float(fit.free[i].to_physical(b)) for b in fit.free[i].sampling_bounds()]
-                              for i in own]).reshape(-1, 2)
-            width = boxes[:, 1] - boxes[:, 0]
-            # same inset as the profile scans: a rate switched off at a bound would put log(0) in a Poisson term
-            bounds = list(zip(boxes[:, 0] + 1e-6 * width, boxes[:, 1] - 1e-6 * width))
+            bounds = profile_bounds([fit.free[i] for i in own])  # the profile scans' bounds
+            width = np.array([hi - lo for lo, hi in bounds])  # the box (less its 2e-6 inset: nothing here)
             self.parts.append((fit.component_profile(j), own, bounds, width))
 
     def __call__(self, xc: float) -> float:

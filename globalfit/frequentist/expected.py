@@ -40,7 +40,7 @@ import numpy as np
 from scipy.stats import norm
 
 from globalfit.frequentist.cls import theory_values
-from globalfit.frequentist.profile import N_GRID, upper_crossing
+from globalfit.frequentist.profile import CouplingScans, log_grid, upper_crossing
 
 LOG = logging.getLogger("globalfit.limits")
 #: Band positions in units of sigma, in the column order of expected_limits.csv (median first).
@@ -184,11 +184,9 @@ def profile_limits(fit, comps: list[int] | None, mass: float, coupling_range: tu
     """Couplings where the profile chi^2 of ``comps`` (indices; None: all) at ``mass`` (GeV) has risen by each of
     ``targets`` above its minimum (one scan serves every target); NaN with the reason where there is no crossing.
     ``scans``: a :class:`~globalfit.frequentist.profile.CouplingScans` of ``fit`` at ``mass`` on the
-    :data:`~globalfit.frequentist.profile.N_GRID` log grid, shared by calls that reuse its components' scans."""
-    from globalfit.frequentist.profile import CouplingScans
-
+    :func:`~globalfit.frequentist.profile.log_grid`, shared by calls that reuse its components' scans."""
     if scans is None:
-        scans = CouplingScans(fit, mass, np.geomspace(coupling_range[0], coupling_range[1], N_GRID), sign=1.0)
+        scans = CouplingScans(fit, mass, log_grid(coupling_range), sign=1.0)
     chi, f = scans.group(comps)
     if isinstance(chi, Exception):
         return [np.nan] * len(targets), f"{type(chi).__name__}: {chi}"
@@ -205,12 +203,10 @@ def expected_delta_chi2_rows(asimov, mass: float, delta_chi2: float, coupling_ra
                              groups: list[tuple[list[int] | None, str]]) -> list[dict]:
     """Rows of expected_limits.csv (method ``delta_chi2_profile``) from an :func:`asimov_fit`: for each
     ``(component indices, label)`` group the couplings where the Asimov Delta chi^2 reaches k_n^2."""
-    from globalfit.frequentist.profile import CouplingScans
-
     name = asimov.theory.coupling_name
     targets = [delta_chi2_band_factor(n, delta_chi2) ** 2 for n in BANDS.values()]
     # each dataset profiled once; the combined groups sum them
-    scans = CouplingScans(asimov, mass, np.geomspace(coupling_range[0], coupling_range[1], N_GRID), sign=1.0)
+    scans = CouplingScans(asimov, mass, log_grid(coupling_range), sign=1.0)
     rows = []
     for comps, label in groups:
         ids = [asimov.components[j].id for j in (comps if comps is not None else range(len(asimov.components)))]
@@ -372,7 +368,7 @@ def pseudo_limits(fit, index: int, mass: float, delta_chi2: float, coupling_rang
     comp = fit.components[index]
     toy = TOYS[comp.kind]
     rng = np.random.default_rng(seed)
-    grid = np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
+    grid = log_grid(coupling_range)
     limits = []
     for _ in range(n_toys):
         f = _numpy_chi2(fit, toy(comp, rng), mass)

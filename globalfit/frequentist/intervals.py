@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 
-from globalfit.frequentist.profile import N_GRID, coupling_profiles, limit_parameter
+from globalfit.frequentist.profile import coupling_profiles, limit_parameter, log_grid
 
 LOG = logging.getLogger("globalfit.limits")
 #: Pinned columns of intervals.csv (``interval`` numbers the allowed intervals of one mass and component from 0,
@@ -118,10 +118,10 @@ def allowed_intervals(c: np.ndarray, chi: np.ndarray, level: float, f: Callable[
 
 
 def interval_grid(coupling_range: tuple[float, float]) -> np.ndarray:
-    """Couplings of an interval scan: :data:`N_GRID` log-spaced and :data:`N_LINEAR` equally spaced points over
-    ``coupling_range`` (physical, positive), merged and sorted (module docstring)."""
+    """Couplings of an interval scan: the :func:`~globalfit.frequentist.profile.log_grid` and :data:`N_LINEAR`
+    equally spaced points over ``coupling_range`` (physical, positive), merged and sorted (module docstring)."""
     lo, hi = float(coupling_range[0]), float(coupling_range[1])
-    return np.unique(np.concatenate([np.geomspace(lo, hi, N_GRID), np.linspace(lo, hi, N_LINEAR)]))
+    return np.unique(np.concatenate([log_grid((lo, hi)), np.linspace(lo, hi, N_LINEAR)]))
 
 
 def interval_rows(fit, mass: float, level: float, coupling_range: tuple[float, float]) -> list[dict]:
@@ -152,24 +152,22 @@ def rows_from_profiles(fit, mass: float, level: float, grid: np.ndarray, labels:
     return rows
 
 
-def limit_and_interval_rows(fit, mass: float, delta_chi2: float, level: float,
+def limit_and_interval_rows(fit, mass: float, delta_chi2: float,
                             coupling_range: tuple[float, float]) -> tuple[list[dict], list[dict]]:
     """The Delta chi^2 upper limits (rows of limits.csv, as :func:`globalfit.frequentist.profile.delta_chi2_rows`)
-    and the allowed intervals (rows of intervals.csv, as :func:`interval_rows`) at one mass (GeV), from one profile
-    scan: the interval grid holds the limits' log grid, whose points give the upper limits unchanged."""
+    and the allowed intervals at the same level (rows of intervals.csv, as :func:`interval_rows`) at one mass (GeV),
+    from one profile scan: the interval grid holds the limits' log grid (np.unique keeps its exact values), whose
+    points give the upper limits unchanged."""
     from globalfit.executor import single_blas_thread
     from globalfit.frequentist.profile import upper_limit_rows
 
-    grid = interval_grid(coupling_range)
-    log_grid = np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
-    at = np.searchsorted(grid, log_grid)
-    if not np.array_equal(grid[at], log_grid):  # np.unique keeps exact values; anything else is a bug
-        raise AssertionError("the interval grid lost a point of the limits' grid")
+    grid, coarse = interval_grid(coupling_range), log_grid(coupling_range)
+    at = np.searchsorted(grid, coarse)
     with single_blas_thread():
         labels, chis, fs = coupling_profiles(fit, mass, grid)
         sub = [c if isinstance(c, Exception) else c[at] for c in chis]
-        return (upper_limit_rows(fit, mass, delta_chi2, log_grid, labels, sub, fs),
-                rows_from_profiles(fit, mass, level, grid, labels, chis, fs))
+        return (upper_limit_rows(fit, mass, delta_chi2, coarse, labels, sub, fs),
+                rows_from_profiles(fit, mass, delta_chi2, grid, labels, chis, fs))
 
 
 def intervals_table(rows: list[dict]):

@@ -20,6 +20,11 @@ LOG = logging.getLogger("globalfit.limits")
 N_GRID = 60
 
 
+def log_grid(coupling_range: tuple[float, float]) -> np.ndarray:
+    """The :data:`N_GRID` log-spaced couplings of a profile scan over ``coupling_range`` (physical, positive)."""
+    return np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
+
+
 def component_chi2(fit, values: dict[str, float], j: int) -> float:
     """chi^2 = -2 log L of component ``j`` alone at fixed physical ``values`` of the free theory parameters, profiled
     over its own nuisances (their Gaussian pull terms included); see :func:`profile_chi2`."""
@@ -187,7 +192,7 @@ def delta_chi2_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[f
 
 
 def _delta_chi2_rows(fit, mass: float, delta_chi2: float, coupling_range: tuple[float, float]) -> list[dict]:
-    grid = np.geomspace(coupling_range[0], coupling_range[1], N_GRID)
+    grid = log_grid(coupling_range)
     return upper_limit_rows(fit, mass, delta_chi2, grid, *coupling_profiles(fit, mass, grid))
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from globalfit.checkpoint import FinishedStore
 from globalfit.frequentist.bayes import bayesian_rows
 from globalfit.frequentist.cls import cls_rows
-from globalfit.frequentist.profile import delta_chi2_rows
+from globalfit.frequentist.profile import CouplingScans, delta_chi2_rows, log_grid
 
 LOG = logging.getLogger("globalfit.limits")
 #: About this many masses of the grid get the (costlier) Bayesian credible limit.
@@ -41,11 +41,10 @@ def projected_rows(pfit, mass: float, delta_chi2: float, coupling_range: tuple[f
     ``combined_projected`` (profile Delta chi^2, and CLs over the counting datasets), noted as projections."""
     from globalfit.frequentist.cls import best_cls_region, combined_cls_limit, theory_values
     from globalfit.frequentist.expected import profile_limits
-    from globalfit.frequentist.profile import N_GRID, CouplingScans
 
     name = pfit.theory.coupling_name
     # each projection profiled once: combined_projected sums the datasets' scans
-    scans = CouplingScans(pfit, mass, np.geomspace(coupling_range[0], coupling_range[1], N_GRID), sign=1.0)
+    scans = CouplingScans(pfit, mass, log_grid(coupling_range), sign=1.0)
     ids = [c.id for c in pfit.components]
     groups = [([j], i) for j, i in enumerate(ids) if i in projections] + [(None, "combined_projected")]
     base = {"mass_GeV": mass, "parameter": name}
@@ -99,13 +98,11 @@ class _Scan:
 
         rows, exp, ivs = [], [], []
         for key, m in self.masses:
-            done_iv = []
             if self.intervals:
-                done, done_iv = limit_and_interval_rows(self.fit, m, self.delta_chi2, self.delta_chi2,
-                                                        self.coupling_range)
-                done += cls_rows(self.fit, m, self.coupling_range, self.cls_level)
+                done, done_iv = limit_and_interval_rows(self.fit, m, self.delta_chi2, self.coupling_range)
             else:
-                done = scan_mass(self.fit, m, self.delta_chi2, self.coupling_range, self.cls_level)
+                done, done_iv = delta_chi2_rows(self.fit, m, self.delta_chi2, self.coupling_range), []
+            done += cls_rows(self.fit, m, self.coupling_range, self.cls_level)
             if self.pfit is not None:
                 done += projected_rows(self.pfit, m, self.delta_chi2, self.coupling_range, self.cls_level,
                                        list(self.projections))
