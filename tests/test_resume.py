@@ -48,6 +48,12 @@ def wait_for_file(path: Path, proc: subprocess.Popen | None = None, timeout: flo
     return True
 
 
+def _write(tmp_path: Path, raw: dict) -> Path:
+    p = tmp_path / "lim.yaml"
+    p.write_text(yaml.safe_dump(raw))
+    return p
+
+
 def limits_config(tmp_path: Path, masses: list[float]) -> Path:
     raw = yaml.safe_load((ROOT / "runs" / "quickstart.yaml").read_text())
     raw["limits"] = {"masses_GeV": masses, "delta_chi2": 4.0, "processes": 1}
@@ -77,6 +83,21 @@ def test_limits_resume_takes_finished_masses_from_the_store(tmp_path):
                          "parameter": "gprime", "upper": 12345.0, "note": "stored"}])
     table = limits(cfg, partial_dir=partial, resume=True).table
     assert len(table) == 4 and set(table["upper"]) == {12345.0} and set(table["note"]) == {"stored"}
+
+
+def test_limits_resume_with_intervals_rescans_a_mass_stored_without_them(tmp_path):
+    """A mass stored by a scan that did not ask for intervals (limits without ``intervals``) holds none: a resume
+    that asks for them scans it again, so intervals.csv has that mass, and the upper limits are the stored ones."""
+    from globalfit.frequentist import limits
+
+    raw = yaml.safe_load(limits_config(tmp_path, [0.05]).read_text())
+    raw["limits"]["bayesian"] = False
+    cfg = load_config(_write(tmp_path, raw))
+    partial = tmp_path / "res_limits.partial"
+    first = limits(cfg, partial_dir=partial).table
+    again = limits(cfg, partial_dir=partial, resume=True, intervals=True)
+    assert list(again.intervals["mass_GeV"].unique()) == [0.05]
+    assert list(again.table["upper"].fillna(-1)) == list(first["upper"].fillna(-1))
 
 
 def test_limits_resume_refuses_another_config(tmp_path):

@@ -111,7 +111,9 @@ class _Scan:
                 done_exp = expected_rows(self.pfit or self.fit, m, self.delta_chi2, self.coupling_range,
                                          self.cls_level, self.projections, *self.toys)
             if self.store is not None:
-                self.store.put(key, {"rows": done, "expected": done_exp, "intervals": done_iv})
+                # "intervals" only when they were computed: a resume that asks for them rescans a mass without it
+                piece = {"rows": done, "expected": done_exp} | ({"intervals": done_iv} if self.intervals else {})
+                self.store.put(key, piece)
             rows += done
             exp += done_exp
             ivs += done_iv
