@@ -182,6 +182,12 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
                 _progress(progress, i + 1, n)
         return results
     shared, packed = _pack(fn, items)
+    if shared:
+        # the tasks hold likelihoods, so the workers will compile: read PyTensor's module cache here, once, and the
+        # workers forked below inherit it instead of each reading it again (globalfit.compile_cache)
+        from globalfit.compile_cache import load_module_cache
+
+        load_module_cache()
     with ProcessPoolExecutor(max_workers=min(processes, n), initializer=_init_worker, initargs=(shared,)) as pool:
         futs = {pool.submit(_run_packed, p): i for i, p in enumerate(packed)}
         for done, fut in enumerate(as_completed(futs), start=1):

@@ -98,13 +98,15 @@ class Likelihood:
             import pytensor
             import pytensor.tensor as pt
 
+            from globalfit import compile_cache
+
             xs = [pt.dscalar(p.sampling_name) for p in self.fit.free]
             values = self.fit.physical_values({p.name: x for p, x in zip(self.fit.free, xs)})
             total = pt.sum(pt.stack([pt.as_tensor_variable(t).astype("float64") for t in self.fit.terms(values)]))
             grad = pytensor.grad(total, xs, disconnected_inputs="ignore")
             vec = pt.dvector("x")
-            self._gradient_fn = pytensor.function([vec], pt.stack(grad), givens={x: vec[i] for i, x in enumerate(xs)},
-                                                  on_unused_input="ignore")
+            self._gradient_fn = compile_cache.function(
+                [vec], pt.stack(grad), givens={x: vec[i] for i, x in enumerate(xs)}, on_unused_input="ignore")
         return self._gradient_fn
 
     # -- prior ------------------------------------------------------------------------------------------------

@@ -183,15 +183,17 @@ class Fit:
         import pytensor
         import pytensor.tensor as pt
 
+        from globalfit import compile_cache
+
         xs, terms, pull = self._graph(physical_inputs=(what == "terms_physical"))
         vec = pt.dvector("x")
         givens = {x: vec[i] for i, x in enumerate(xs)}
         if what in ("terms", "terms_physical"):
-            fn = pytensor.function([vec], pt.stack(terms), givens=givens, on_unused_input="ignore")
+            fn = compile_cache.function([vec], pt.stack(terms), givens=givens, on_unused_input="ignore")
         elif what == "total":
             total = pt.sum(pt.stack(terms)) + pull
             grad = pytensor.grad(total, xs, disconnected_inputs="ignore")
-            fn = pytensor.function([vec], [total, pt.stack(grad)], givens=givens, on_unused_input="ignore")
+            fn = compile_cache.function([vec], [total, pt.stack(grad)], givens=givens, on_unused_input="ignore")
         else:
             raise ValueError(what)
         self._compiled[what] = fn
@@ -212,6 +214,8 @@ class Fit:
         import pytensor
         import pytensor.tensor as pt
 
+        from globalfit import compile_cache
+
         xs = self._scalars()
         given = {p.name: x for p, x in zip(self.free, xs)}
         values = {p.name: given[p.name] if p.free else p.fixed_value for p in self.parameters}
@@ -227,7 +231,7 @@ class Fit:
         givens = {x: vec[i] for i, x in enumerate(xs)}
         grad = pytensor.grad(value, [xs[i] for i in own]) if own else []
         out = [value, pt.stack(grad) if own else pt.zeros((0,), dtype="float64")]
-        fn = pytensor.function([vec], out, givens=givens, on_unused_input="ignore")
+        fn = compile_cache.function([vec], out, givens=givens, on_unused_input="ignore")
         self._compiled[key] = fn
         return fn
 

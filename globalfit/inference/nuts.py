@@ -48,6 +48,9 @@ def run_nuts(fit, strict: bool = False) -> tuple[np.ndarray, dict]:
     import arviz as az
     import pymc as pm
 
+    from globalfit.compile_cache import load_module_cache
+
+    load_module_cache()  # PyMC compiles its own functions: the cache read is made cheap here (see that module)
     s = fit.cfg.sampler
     if any(p.is_log and p.name == "mass_GeV" for p in fit.free):
         LOG.warning("NUTS with a free Z' mass: the posterior in (M, g') is usually multimodal and banded; "

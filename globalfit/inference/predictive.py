@@ -87,8 +87,9 @@ def binned_datasets(fit) -> list[BinnedData]:
 
 def expected_counts_function(fit, binned: Sequence[BinnedData]):
     """Compiled function: sampling-space vector -> list of expected-count arrays, one per binned dataset."""
-    import pytensor
     import pytensor.tensor as pt
+
+    from globalfit import compile_cache
 
     xs = [pt.dscalar(p.sampling_name) for p in fit.free]
     values = fit.physical_values({p.name: x for p, x in zip(fit.free, xs)})
@@ -102,7 +103,7 @@ def expected_counts_function(fit, binned: Sequence[BinnedData]):
     outs = [pt.as_tensor_variable(comps[b.dataset].expected(point, by_owner.get(b.dataset, {}))["counts"])
             .astype("float64").flatten() for b in binned]
     vec = pt.dvector("x")
-    return pytensor.function([vec], outs, givens={x: vec[i] for i, x in enumerate(xs)}, on_unused_input="ignore")
+    return compile_cache.function([vec], outs, givens={x: vec[i] for i, x in enumerate(xs)}, on_unused_input="ignore")
 
 
 def per_bin_groups(fit, sampling: np.ndarray, seed: int) -> tuple[dict, dict, dict, dict]:
