@@ -140,7 +140,8 @@ def compare(cfg, *, partial_dir=None, resume: bool = False):
     todo = [j for j in jobs if j.key not in finished]
     if finished:
         LOG.info("resuming: %d of %d models finished earlier", len(jobs) - len(todo), len(jobs))
-    new = dict(zip((j.key for j in todo), parallel_map(call, todo, cfg.limits.processes, progress="compare (models done)")))
+    done = parallel_map(call, todo, cfg.limits.processes, progress="compare (models done)", compiles=True)
+    new = dict(zip((j.key for j in todo), done))
     rows = [finished[j.key] if j.key in finished else new[j.key] for j in jobs]
     posteriors = {r["model"]: r.pop("posterior") for r in rows if "posterior" in r}
     return CompareResult(bayes_factor_table(rows), resolved, name=cfg.name, posteriors=posteriors)

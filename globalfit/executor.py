@@ -151,7 +151,7 @@ def default_processes() -> int:
 
 def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int | None = None,
                  progress: str | None = None,
-                 on_error: Callable[[Any, BaseException], Any] | None = None) -> list[Any]:
+                 on_error: Callable[[Any, BaseException], Any] | None = None, compiles: bool = False) -> list[Any]:
     """``[fn(x) for x in items]`` computed in parallel, results in input order.
 
     Parameters
@@ -167,6 +167,10 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
     on_error
         ``on_error(item, exc)`` gives the result of an item whose task raised (e.g. NaN rows with the reason); None
         lets the exception end the map.
+    compiles
+        The tasks compile PyTensor graphs (implied when they hold likelihoods, :class:`globalfit.model.Fit`): local
+        workers then inherit PyTensor's module cache read once here (:mod:`globalfit.compile_cache`) instead of each
+        reading it, one after the other under PyTensor's compile lock.
     """
     items = list(items)
     spec = active()
@@ -182,9 +186,8 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
                 _progress(progress, i + 1, n)
         return results
     shared, packed = _pack(fn, items)
-    if shared:
-        # the tasks hold likelihoods, so the workers will compile: read PyTensor's module cache here, once, and the
-        # workers forked below inherit it instead of each reading it again (globalfit.compile_cache)
+    if shared or compiles:
+        # the workers will compile: read PyTensor's module cache here, once, and the workers forked below inherit it
         from globalfit.compile_cache import load_module_cache
 
         load_module_cache()

@@ -106,7 +106,8 @@ class Likelihood:
             grad = pytensor.grad(total, xs, disconnected_inputs="ignore")
             vec = pt.dvector("x")
             self._gradient_fn = compile_cache.function(
-                [vec], pt.stack(grad), givens={x: vec[i] for i, x in enumerate(xs)}, on_unused_input="ignore")
+                [vec], pt.stack(grad), givens={x: vec[i] for i, x in enumerate(xs)}, on_unused_input="ignore",
+                cache_key=f"{self.fit.content_digest()}:gradient")
         return self._gradient_fn
 
     # -- prior ------------------------------------------------------------------------------------------------

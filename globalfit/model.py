@@ -94,6 +94,7 @@ class Fit:
         if not self.free:
             raise ConfigError("every parameter is fixed: nothing to fit", "parameters")
         self._compiled: dict[str, Any] = {}
+        self._digest: str | None = None
         self._check_dependencies()
 
     def _null_point(self) -> dict[str, float]:
@@ -189,11 +190,13 @@ class Fit:
         vec = pt.dvector("x")
         givens = {x: vec[i] for i, x in enumerate(xs)}
         if what in ("terms", "terms_physical"):
-            fn = compile_cache.function([vec], pt.stack(terms), givens=givens, on_unused_input="ignore")
+            fn = compile_cache.function([vec], pt.stack(terms), givens=givens, on_unused_input="ignore",
+                                        cache_key=f"{self.content_digest()}:{what}")
         elif what == "total":
             total = pt.sum(pt.stack(terms)) + pull
             grad = pytensor.grad(total, xs, disconnected_inputs="ignore")
-            fn = compile_cache.function([vec], [total, pt.stack(grad)], givens=givens, on_unused_input="ignore")
+            fn = compile_cache.function([vec], [total, pt.stack(grad)], givens=givens, on_unused_input="ignore",
+                                        cache_key=f"{self.content_digest()}:{what}")
         else:
             raise ValueError(what)
         self._compiled[what] = fn
@@ -231,7 +234,8 @@ class Fit:
         givens = {x: vec[i] for i, x in enumerate(xs)}
         grad = pytensor.grad(value, [xs[i] for i in own]) if own else []
         out = [value, pt.stack(grad) if own else pt.zeros((0,), dtype="float64")]
-        fn = compile_cache.function([vec], out, givens=givens, on_unused_input="ignore")
+        fn = compile_cache.function([vec], out, givens=givens, on_unused_input="ignore",
+                                    cache_key=f"{self.content_digest()}:profile:{j}")
         self._compiled[key] = fn
         return fn
 
@@ -292,6 +296,17 @@ class Fit:
         state = self.__dict__.copy()
         state["_compiled"] = {}  # compiled functions are rebuilt in each process
         return state
+
+    def content_digest(self) -> str:
+        """sha256 (hex) of everything that determines this likelihood's graphs (config, theory, components with their
+        data), equal in every process: with the source fingerprint of :mod:`globalfit.compile_cache` it names the
+        compiled functions kept across runs."""
+        if self._digest is None:
+            from globalfit.compile_cache import content_digest
+
+            state = {k: v for k, v in self.__getstate__().items() if k not in ("_compiled", "_digest")}
+            self._digest = content_digest(state)
+        return self._digest
 
     def vector(self, sampling: Mapping[str, float]) -> np.ndarray:
         """Sampling-space vector from a mapping by parameter name."""

@@ -244,7 +244,8 @@ def sweep(cfg, *, partial_dir=None, resume: bool = False):
     if finished:
         LOG.info("resuming: %d of %d (point, mass) pairs finished earlier", len(finished), len(points) * len(masses))
     LOG.info("sweep: %d points x %d masses in %d task(s)", len(points), len(masses), len(tasks))
-    results = parallel_map(call, tasks, slots, progress="sweep (tasks done)", on_error=_failed_rows)
+    results = parallel_map(call, tasks, slots, progress="sweep (tasks done)", on_error=_failed_rows,
+                           compiles=True)
     rows = [r for chunk in results for r in chunk] + [r for key in sorted(finished) for r in finished[key]]
     table = pd.DataFrame(rows).reindex(columns=SWEEP_COLUMNS)
     table = table.sort_values(["point", "mass_GeV", "method", "component"], kind="stable").reset_index(drop=True)

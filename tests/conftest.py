@@ -10,6 +10,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GLOBALFIT_SHARED", ROOT.parent / "shared"))
+# compiled functions are not kept across runs in the tests (inherited by the command-line and notebook subprocesses):
+# a test that patches a physics function must see it compiled; tests/test_compile_cache.py turns the cache on
+os.environ["GLOBALFIT_FUNCTION_CACHE"] = "off"
 
 
 @pytest.fixture()

@@ -255,14 +255,19 @@ def limits(cfg, *, partial_dir=None, resume: bool = False, expected: bool = Fals
         LOG.info("resuming: %d of %d masses and %d of %d Bayesian limits finished earlier", len(scan) - len(todo),
                  len(scan), len(bayes_items) - len(bayes_todo), len(bayes_items))
     toys = (cfg.limits.expected_toys, cfg.limits.expected_toys_seed)
+    # one task per mass (a worker keeps its compiled graphs across tasks, so small tasks cost no compilation and let
+    # the workers share the load evenly to the end); with one process, one chunk
+    per_task = [[x] for x in todo] if procs > 1 else _chunks(todo, 1)
     jobs = [_Scan(fit, chunk, cfg.limits.delta_chi2, crange, cfg.limits.cls_level, store, len(masses), pfit, proj,
-                  expected, toys, intervals) for chunk in _chunks(todo, procs)]
+                  expected, toys, intervals) for chunk in per_task]
     LOG.info("scanning %d masses x %d datasets (+ combined) in %d process(es)", len(todo), len(fit.components), len(jobs))
     # the Bayesian limits go in the same map: a worker holds one copy of the Fit for all its tasks, so its graphs are
     # compiled once for both kinds of job (a second map would start new workers that compile them again)
-    bayes_jobs = [_BayesJob(fit, crange, c, store) for c in _chunks(bayes_todo, procs)]
-    everything = parallel_map(call, jobs + bayes_jobs, procs, progress="limits (chunks done)")
-    done, bayes = everything[:len(jobs)], everything[len(jobs):]
+    bayes_jobs = [_BayesJob(fit, crange, [x], store) for x in bayes_todo] if procs > 1 else \
+        [_BayesJob(fit, crange, c, store) for c in _chunks(bayes_todo, 1)]
+    # the costlier Bayesian tasks first, so that the cheap scan tasks fill the workers' ends evenly
+    everything = parallel_map(call, bayes_jobs + jobs, procs, progress="limits (tasks done)")
+    bayes, done = everything[:len(bayes_jobs)], everything[len(bayes_jobs):]
     rows = [r for chunk, _, _ in done for r in chunk]
     exp_rows = [r for _, chunk, _ in done for r in chunk]
     iv_rows = [r for _, _, chunk in done for r in chunk]
