@@ -107,7 +107,7 @@ class Likelihood:
             vec = pt.dvector("x")
             self._gradient_fn = compile_cache.function(
                 [vec], pt.stack(grad), givens={x: vec[i] for i, x in enumerate(xs)}, on_unused_input="ignore",
-                cache_key=f"{self.fit.content_digest()}:gradient")
+                cache_key=self.fit.function_cache_key("gradient"))
         return self._gradient_fn
 
     # -- prior ------------------------------------------------------------------------------------------------

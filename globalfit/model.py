@@ -191,12 +191,12 @@ class Fit:
         givens = {x: vec[i] for i, x in enumerate(xs)}
         if what in ("terms", "terms_physical"):
             fn = compile_cache.function([vec], pt.stack(terms), givens=givens, on_unused_input="ignore",
-                                        cache_key=f"{self.content_digest()}:{what}")
+                                        cache_key=self.function_cache_key(what))
         elif what == "total":
             total = pt.sum(pt.stack(terms)) + pull
             grad = pytensor.grad(total, xs, disconnected_inputs="ignore")
             fn = compile_cache.function([vec], [total, pt.stack(grad)], givens=givens, on_unused_input="ignore",
-                                        cache_key=f"{self.content_digest()}:{what}")
+                                        cache_key=self.function_cache_key(what))
         else:
             raise ValueError(what)
         self._compiled[what] = fn
@@ -235,7 +235,7 @@ class Fit:
         grad = pytensor.grad(value, [xs[i] for i in own]) if own else []
         out = [value, pt.stack(grad) if own else pt.zeros((0,), dtype="float64")]
         fn = compile_cache.function([vec], out, givens=givens, on_unused_input="ignore",
-                                    cache_key=f"{self.content_digest()}:profile:{j}")
+                                    cache_key=self.function_cache_key(f"profile:{j}"))
         self._compiled[key] = fn
         return fn
 
@@ -296,6 +296,13 @@ class Fit:
         state = self.__dict__.copy()
         state["_compiled"] = {}  # compiled functions are rebuilt in each process
         return state
+
+    def function_cache_key(self, what: str) -> str | None:
+        """Name of compiled function ``what`` among those kept across runs (None when the cache is off: then the
+        digest is not computed at all)."""
+        from globalfit.compile_cache import cache_dir
+
+        return None if cache_dir() is None else f"{self.content_digest()}:{what}"
 
     def content_digest(self) -> str:
         """sha256 (hex) of everything that determines this likelihood's graphs (config, theory, components with their
