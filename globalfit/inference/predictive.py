@@ -103,7 +103,9 @@ def expected_counts_function(fit, binned: Sequence[BinnedData]):
     outs = [pt.as_tensor_variable(comps[b.dataset].expected(point, by_owner.get(b.dataset, {}))["counts"])
             .astype("float64").flatten() for b in binned]
     vec = pt.dvector("x")
-    return compile_cache.function([vec], outs, givens={x: vec[i] for i, x in enumerate(xs)}, on_unused_input="ignore")
+    key = fit.function_cache_key("expected_counts:" + ",".join(b.dataset for b in binned))
+    return compile_cache.function([vec], outs, givens={x: vec[i] for i, x in enumerate(xs)}, on_unused_input="ignore",
+                                  cache_key=key)
 
 
 def per_bin_groups(fit, sampling: np.ndarray, seed: int) -> tuple[dict, dict, dict, dict]:
