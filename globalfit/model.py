@@ -15,7 +15,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from globalfit.catalogue import Catalogue
-from globalfit.components import component_class
+from globalfit.components import build_component
 from globalfit.components.base import Component
 from globalfit.config import RunConfig
 from globalfit.errors import ConfigError, PhysicsError
@@ -64,11 +64,7 @@ class Fit:
         for section in ("likelihoods", "priors"):
             for ref in getattr(cfg, section):
                 entry = cat.get(ref.id, section)
-                cls = component_class(entry.kind)
-                if self.theory.mode not in cls.modes:
-                    raise ConfigError(f"dataset {ref.id!r} does not support the {self.theory.mode} model "
-                                      f"(supports: {', '.join(cls.modes)})", section)
-                comp = cls(entry, self.theory, ref.options)
+                comp = build_component(entry, self.theory, ref.options, section)
                 ok, why = comp.is_sensitive()
                 if not ok and comp.nuisance_priors():
                     # still part of the data: its likelihood constrains its own nuisances and enters the evidence

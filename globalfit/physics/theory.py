@@ -682,17 +682,17 @@ def visibility(dataset: str, spec: TheorySpec, requirements: list[Requirement],
     return True, ""
 
 
-def check_determined(dataset: str, spec: TheorySpec, requirements: list[Requirement]) -> None:
+def check_determined(dataset: str, spec: TheorySpec, requirements: list[Requirement], path: str | None = "model") -> None:
     """Refuse a likelihood that reads a quantity ``spec``'s parameters do not fix (:meth:`TheoryMode.undetermined`).
 
     Raises
     ------
     ConfigError
-        Naming the dataset, the quantity and why (simplified mode: it depends on g_l/g_q), with path ``model``.
+        Naming the dataset, the quantity and why (simplified mode: it depends on g_l/g_q), at YAML ``path``.
     """
     mode = spec.theory_mode
     for req in requirements:
         what = mode.undetermined(req)
         if what:
-            raise ConfigError(f"{dataset} reads the {what}, which for {mode.subject} {UNFIXED_RATIO}; remove the "
-                              "dataset from this run", "model")
+            raise ConfigError(f"dataset {dataset!r} reads the {what}: for {mode.subject} it {UNFIXED_RATIO}; "
+                              "remove it from this run", path)
