@@ -168,7 +168,7 @@ class _OneError:
 def _dataset_errors(cfg) -> list[str]:
     """One error at most per dataset of ``cfg``: unknown id, failed checksum, unsupported mode, bad options."""
     from globalfit.catalogue import Catalogue
-    from globalfit.components import build_component
+    from globalfit.model import build_component
 
     cat = Catalogue(allow_shadowing=cfg.allow_shadowing)
     spec = cfg.theory_spec()

@@ -5,11 +5,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from globalfit.components.base import (Component, CountingRegion, NuisancePrior, build_component, component_class,
-                                       register)
+from globalfit.components.base import Component, CountingRegion, NuisancePrior, component_class, register
 
-__all__ = ["Component", "CountingRegion", "NuisancePrior", "build_component", "component_class", "register",
-           "load_all"]
+__all__ = ["Component", "CountingRegion", "NuisancePrior", "component_class", "register", "load_all"]
 
 _LOADED = False
 

@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
-from globalfit.physics.theory import UNFIXED_RATIO, Requirement, check_determined, visibility
+from globalfit.physics.theory import Requirement, visibility
 
 if TYPE_CHECKING:  # pragma: no cover
     from globalfit.catalogue import DatasetEntry
@@ -219,31 +219,6 @@ def component_class(kind: str) -> type[Component]:
 
         raise DataError(f"no component implements kind {kind!r}; known kinds: {', '.join(sorted(_REGISTRY)) or 'none'}")
     return _REGISTRY[kind]
-
-
-def build_component(entry: "DatasetEntry", theory: "TheorySpec", options: Mapping[str, Any] | None = None,
-                    path: str | None = None) -> Component:
-    """The component of a catalogue ``entry`` for a run's theory, refused where it cannot follow that theory.
-
-    Raises
-    ------
-    ConfigError
-        At YAML ``path`` when the kind does not support the theory mode (:attr:`Component.modes`), or when it reads a
-        quantity the mode's parameters do not fix (:func:`~globalfit.physics.theory.check_determined`: e.g. the
-        electron NSI of the simplified Z' with charged leptons).
-    """
-    from globalfit.errors import ConfigError
-
-    cls = component_class(entry.kind)
-    if theory.mode not in cls.modes:
-        # a u1-only kind reads individual couplings or branching fractions; with charged leptons say why they are
-        # not available rather than only that the mode is unsupported
-        why = f"; what it reads {UNFIXED_RATIO}" if theory.charged_leptons else ""
-        raise ConfigError(f"dataset {entry.id!r} does not support the {theory.mode} model "
-                          f"(supports: {', '.join(cls.modes)}){why}", path)
-    comp = cls(entry, theory, options)
-    check_determined(entry.id, theory, comp.requirements(), path)
-    return comp
 
 
 def registered_kinds() -> dict[str, type[Component]]:
