@@ -168,7 +168,7 @@ class _OneError:
 def _dataset_errors(cfg) -> list[str]:
     """One error at most per dataset of ``cfg``: unknown id, failed checksum, unsupported mode, bad options."""
     from globalfit.catalogue import Catalogue
-    from globalfit.components import component_class
+    from globalfit.model import build_component
 
     cat = Catalogue(allow_shadowing=cfg.allow_shadowing)
     spec = cfg.theory_spec()
@@ -178,11 +178,7 @@ def _dataset_errors(cfg) -> list[str]:
         for i, ref in enumerate(getattr(cfg, sec)):
             try:
                 entry = cat.get(ref.id, sec)
-                cls = component_class(entry.kind)
-                if spec.mode not in cls.modes:
-                    raise ConfigError(f"dataset {ref.id!r} does not support the {spec.mode} model "
-                                      f"(supports: {', '.join(cls.modes)})")
-                cls(entry, spec, ref.options)  # validates the options
+                build_component(entry, spec, ref.options)  # validates the options and the mode
             except GlobalfitError as exc:
                 msg = str(exc)
                 path = getattr(exc, "path", None)

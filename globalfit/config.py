@@ -54,6 +54,17 @@ class ModelConfig(_Strict):
     mass_mixing: Literal["none", "parameter"] = "none"
     per_flavour: bool = Field(False, description="simplified mode: one coupling epsilon_<aa> per neutrino flavour "
                                                  "(paper 001 Fig. 2) instead of one epsilon")
+    charged_leptons: bool = Field(False, description="simplified mode: the charged lepton of each coupled flavour "
+                                                     "couples with its neutrino's coupling g_l (paper 001 eq. 7)")
+
+    @field_validator("charged_leptons")
+    @classmethod
+    def _charged_leptons_simplified(cls, v: bool, info) -> bool:
+        # a field validator (not the model validator below), so that the error names model.charged_leptons
+        if v and info.data.get("type") != "simplified":
+            raise ValueError(f"charged_leptons is a setting of the simplified mode (model type simplified), not of "
+                             f"{info.data.get('type')} mode")
+        return v
 
     @model_validator(mode="after")
     def _charges_needed(self) -> "ModelConfig":
@@ -287,7 +298,8 @@ class RunConfig(_Strict):
         eft = tuple(p for p in self.parameters if p in EFT_PARAMETERS) if m.type == "eft" else ()
         return TheorySpec(mode=m.type, charges=ca, width_ratio=m.width_ratio, flavours=tuple(m.flavours),
                           eft_parameters=eft, epsilon_convention=m.epsilon_convention,
-                          kinetic_mixing=m.kinetic_mixing, mass_mixing=m.mass_mixing, per_flavour=m.per_flavour)
+                          kinetic_mixing=m.kinetic_mixing, mass_mixing=m.mass_mixing, per_flavour=m.per_flavour,
+                          charged_leptons=m.charged_leptons)
 
     def with_charges(self, charges: str) -> "RunConfig":
         """A copy of this config with another charge assignment (u1 mode)."""

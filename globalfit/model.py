@@ -14,13 +14,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from globalfit.catalogue import Catalogue
+from globalfit.catalogue import Catalogue, DatasetEntry
 from globalfit.components import component_class
 from globalfit.components.base import Component
 from globalfit.config import RunConfig
 from globalfit.errors import ConfigError, PhysicsError
 from globalfit.parameters import Normal, Parameter, ParameterSet, split_name
-from globalfit.physics.theory import TheorySpec
+from globalfit.physics.theory import UNFIXED_RATIO, TheorySpec, check_determined
 from globalfit.util import did_you_mean
 
 LOG = logging.getLogger("globalfit.model")
@@ -37,6 +37,29 @@ def profile_bounds(params) -> list[tuple[float, float]]:
         lo, hi = lo + 1e-6 * (hi - lo), hi - 1e-6 * (hi - lo)
         out.append((float(p.to_physical(lo)), float(p.to_physical(hi))))
     return out
+
+
+def build_component(entry: DatasetEntry, theory: TheorySpec, options: Mapping[str, Any] | None = None,
+                    path: str | None = None) -> Component:
+    """The component of a catalogue ``entry`` for a run's theory, refused where it cannot follow that theory.
+
+    Raises
+    ------
+    ConfigError
+        At YAML ``path`` when the kind does not support the theory mode (:attr:`Component.modes`), or when it reads a
+        quantity the mode's parameters do not fix (:func:`~globalfit.physics.theory.check_determined`: e.g. the
+        electron NSI of the simplified Z' with charged leptons).
+    """
+    cls = component_class(entry.kind)
+    if theory.mode not in cls.modes:
+        # a u1-only kind reads individual couplings or branching fractions; with charged leptons say why they are
+        # not available rather than only that the mode is unsupported
+        why = f"; what it reads {UNFIXED_RATIO}" if theory.charged_leptons else ""
+        raise ConfigError(f"dataset {entry.id!r} does not support the {theory.mode} model "
+                          f"(supports: {', '.join(cls.modes)}){why}", path)
+    comp = cls(entry, theory, options)
+    check_determined(entry.id, theory, comp.requirements(), path)
+    return comp
 
 
 class Fit:
@@ -64,11 +87,7 @@ class Fit:
         for section in ("likelihoods", "priors"):
             for ref in getattr(cfg, section):
                 entry = cat.get(ref.id, section)
-                cls = component_class(entry.kind)
-                if self.theory.mode not in cls.modes:
-                    raise ConfigError(f"dataset {ref.id!r} does not support the {self.theory.mode} model "
-                                      f"(supports: {', '.join(cls.modes)})", section)
-                comp = cls(entry, self.theory, ref.options)
+                comp = build_component(entry, self.theory, ref.options, section)
                 ok, why = comp.is_sensitive()
                 if not ok and comp.nuisance_priors():
                     # still part of the data: its likelihood constrains its own nuisances and enters the evidence

@@ -19,6 +19,7 @@ REDUCED: dict[str, dict] = {
     "model_comparison.ipynb": {"NLIVE": 12, "DLOGZ": 2.0, "MODELS": ["A", "Lmu-Ltau"],
                                "LIKELIHOODS": ["oscillation_esteban2018"], "PROCESSES": 1},
     "paper001_coherent_lhc.ipynb": {"MASSES_GEV": [50.0, 150.0], "FLAVOURS": ["e"], "QUARKS": ["u+d"],
+                                    "FIG3_MASSES_GEV": [50.0, 150.0, 1000.0],
                                     "COHERENT": ["coherent_lar_2020"], "PLANE_N": 4, "PROCESSES": 1},
     "paper004_flavoured_zprime.ipynb": {"FIG_MODELS": ["B-3/2(Lmu+Ltau)", "Lmu-Ltau"], "MASSES_FIG_GEV": [0.045],
                                         "CROSSOVER_MASSES_GEV": {"B-3/2(Lmu+Ltau)": [0.025, 0.045, 0.9, 1.2]},

@@ -75,8 +75,10 @@ def _raw(datasets, mode: str, charges=None) -> dict:
     if mode == "u1":
         model = {"type": "u1", "charges": _charges_dict(*charges)}
         params = {"gprime": {"prior": "log-uniform", "lower": 1e-6, "upper": 1.0}}
-    elif mode == "simplified":
+    elif mode.startswith("simplified"):
         model = {"type": "simplified", "flavours": ["e"], "width_ratio": 0.1}
+        if mode == "simplified+charged_leptons":
+            model |= {"flavours": ["e", "mu", "tau"], "charged_leptons": True}
         params = {"epsilon": {"prior": "uniform", "lower": -0.5, "upper": 0.5}}
     else:
         model = {"type": "eft"}
@@ -139,11 +141,15 @@ def test_u1_finite_and_rescaling_invariant(charges, subset, u, lam):
             assert p2.eps(f, a, 1e-3) == pytest.approx(p1.eps(f, a, 1e-3), rel=1e-12, abs=1e-300)
 
 
+@pytest.mark.parametrize("mode", ["simplified", "simplified+charged_leptons", "eft"])  # each mode, not 2 draws of 3
 @SETTINGS
-@given(mode=st.sampled_from(["simplified", "eft"]), u=st.lists(st.floats(0, 1), min_size=4, max_size=4))
+@given(u=st.lists(st.floats(0, 1), min_size=4, max_size=4))
 def test_other_modes_finite(mode, u):
-    """Property 2 in simplified mode (oscillations + mono-jet) and eft mode (oscillations)."""
-    subset = ("oscillation_esteban2018", "lhc_cms_monojet_2017") if mode == "simplified" else ("oscillation_esteban2018",)
+    """Property 2 in simplified mode (oscillations + mono-jet; with charged leptons mono-jet + dilepton + ditau) and
+    eft mode (oscillations)."""
+    subset = {"simplified": ("oscillation_esteban2018", "lhc_cms_monojet_2017"),
+              "simplified+charged_leptons": ("lhc_atlas_dilepton_2019", "lhc_atlas_ditau_2017", "lhc_cms_monojet_2017"),
+              "eft": ("oscillation_esteban2018",)}[mode]
     fit, total, _ = _fit(subset, mode, None)
     value, grad = total(_prior_point(fit, u))
     assert np.isfinite(value) and np.all(np.isfinite(grad))

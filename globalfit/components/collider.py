@@ -381,9 +381,19 @@ class ResonanceLimit(SignalScale, Component):
     Spec ``channel``: ``ll`` (B per lepton flavour, averaged over e and mu) or ``tautau``; ``fiducial: false`` for
     limits on the total sigma x B (no acceptance).
 
-    u1 mode: sigma_fid B = g'^2 Q_q^2 sigma_unit(M) A(M) B, with the narrow-width production table and acceptance of
+    Narrow width: sigma_fid B = sigma_unit(M) A(M) g_q^2 B, with the unit-coupling production table and acceptance of
     the dataset, and B the branching fraction per lepton flavour averaged over e and mu (the combined limit assumes
-    universality). A dataset may also ship single-flavour limits (spec ``channel_limits: {mumu: {file:, fiducial:},
+    universality). The theory point gives g_q^2 B per flavour (:meth:`~globalfit.physics.theory.TheoryPoint.dilepton_strength`),
+    one code path for the modes:
+
+    - u1 mode: g'^2 Q_q^2 B with B from the charges' partial widths (paper 002 eq. 1.7);
+    - simplified mode with ``model.charged_leptons`` (paper 001 eq. 7, Fig. 3): g_q^2 B(l l) = (g_q g_l)^2
+      Gamma_l^unit / (width_ratio M) with g_q g_l = 2 sqrt2 G_F M^2 epsilon and Gamma_l^unit = M/(12 pi) (a vector
+      charged-lepton coupling, N_c = 1, as paper 001 eq. 13 and u1 mode's widths), so sigma x B = sigma_unit A
+      (g_q g_l)^2 / (12 pi width_ratio) depends on epsilon alone. Without charged leptons the simplified Z' has no
+      lepton coupling: the dataset is insensitive (dropped with a constant term, as a u1 model without lepton charges).
+
+    The limit is looked up at the point's Gamma/M (fixed ``width_ratio`` in simplified mode). A dataset may also ship single-flavour limits (spec ``channel_limits: {mumu: {file:, fiducial:},
     ee: ...}``): a model that does not couple to electrons (muons) is then compared with the mumu (ee) limit and
     B(mu mu) (B(ee)) instead, as paper 002 does for B-3Lmu with the dimuon limit. The limit is interpolated log-log in
     mass and linearly in Gamma/M between the published widths (clamped at the widest). Zero outside the published mass
@@ -395,7 +405,7 @@ class ResonanceLimit(SignalScale, Component):
     """
 
     kind = "resonance_limit"
-    modes = ("u1",)
+    modes = ("u1", "simplified")
     default_options = {"k_factor": 1.0, "k_factor_uncertainty": 0.0}
 
     def __init__(self, entry, theory, options=None):
@@ -434,26 +444,28 @@ class ResonanceLimit(SignalScale, Component):
 
     def requirements(self) -> list[Requirement]:
         leptons = {"tautau": ("tau",), "mumu": ("mu",), "ee": ("e",)}.get(self.channel, ("e", "mu"))
+        # the branching fractions are read through the quark x lepton product (dilepton_strength), not on their own
         return [coupling_requirement(QUARKS, leptons, what=f"quark or no {self.channel} coupling"),
-                Requirement("branching_fractions", decisive=False), Requirement("width", decisive=False),
-                Requirement("mass", decisive=False)]
+                Requirement("width", decisive=False), Requirement("mass", decisive=False)]
 
     def predicted_fb(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:
         """K (1 + signal_scale) sigma_fid x B per lepton flavour [fb] (B of the channel the limit is for; nominal
         signal, scale 1, without ``nuisances``)."""
-        m = math_of(theory.gprime, theory.mass)
+        m = math_of(theory.mass, *theory.values.values())
         lm = m.log(theory.mass)
-        br = theory.branching_fractions()
-        b_ll = {"tautau": br["tau"], "mumu": br["mu"], "ee": br["e"]}.get(self.channel, 0.5 * (br["e"] + br["mu"]))
-        # one coupling g_q for every quark: the unit-coupling production table
-        sigma_pb = m.exp(interp(lm, self.sig_log_m, self.sig_log_sigma)) * theory.quark_coupling() ** 2
-        return self.k_value * self.signal_scale(nuisances) * 1e3 * sigma_pb * interp(lm, self.sig_log_m, self.sig_acc) * b_ll
+        # g_q^2 B per lepton flavour: one coupling g_q for every quark, so the unit-coupling production table applies
+        strength = {"tautau": lambda: theory.dilepton_strength("tau"), "mumu": lambda: theory.dilepton_strength("mu"),
+                    "ee": lambda: theory.dilepton_strength("e")}.get(
+            self.channel, lambda: 0.5 * (theory.dilepton_strength("e") + theory.dilepton_strength("mu")))()
+        sigma_pb = m.exp(interp(lm, self.sig_log_m, self.sig_log_sigma))
+        return self.k_value * self.signal_scale(nuisances) * 1e3 * sigma_pb * interp(lm, self.sig_log_m, self.sig_acc) * strength
 
 
     def limit_fb(self, theory) -> Any:
-        m = math_of(theory.gprime, theory.mass)
+        """The published limit [fb] at this point's M and Gamma/M (the fixed width_ratio in simplified mode)."""
+        m = math_of(theory.mass, *theory.values.values())
         lm = m.log(theory.mass)
-        w = hat_weights(theory.width() / theory.mass, self.widths)  # linear in Gamma/M, clamped at the ends
+        w = hat_weights(theory.width_ratio(), self.widths)  # linear in Gamma/M, clamped at the ends
         return sum(w[j] * m.exp(interp(lm, np.log(self.masses), self.log_limit_fb[:, j])) for j in range(len(self.widths)))
 
     def chi2(self, theory, nuisances: Mapping[str, Any] | None = None) -> Any:

@@ -27,6 +27,18 @@ eps^V = eps^L + eps^R.
       ``epsilon_ee``, ``epsilon_mumu``, ``epsilon_tautau`` (in that order, for the chosen flavours) instead of
       ``epsilon``; each is eq. 2.4 with that flavour's g_nu, so ``g_q g_nu_a = 2 sqrt2 G_F M^2 epsilon_aa`` and the maps
       above hold flavour by flavour (one Z', one g_q, so the LHC sums the flavours' rates).
+    - ``charged_leptons = True`` (paper 001 eq. 7, Fig. 3): the Z' couples to the lepton doublet of each coupled
+      flavour with one coupling g_l, so the charged lepton l_a couples as its neutrino does and
+      ``g_q g_l_a = 2 sqrt2 G_F M^2 epsilon`` (``epsilon_aa`` per flavour) is the same product as g_q g_nu_a
+      (:meth:`TheoryPoint.quark_lepton_coupling`). The charged-lepton current is taken vector (both chiralities,
+      as paper 001 eq. 13 treats every lepton, with N_c = 1; the convention of u1 mode's widths): the Drell-Yan rate
+      per flavour is ``g_q^2 B(Z' -> l l) = (g_q g_l)^2 Gamma_l^unit / (width_ratio M)`` with Gamma_l^unit the width of
+      :func:`globalfit.physics.widths.fermion_width` at unit coupling, M/(12 pi) for a massless lepton
+      (:meth:`TheoryPoint.dilepton_strength`), a function of epsilon alone. Gamma/M stays fixed at ``width_ratio``.
+      A purely left-handed coupling (the doublet alone, without the singlet) would halve Gamma_ll and the dilepton
+      rate. What needs g_l or g_q alone -- the electron NSI eps^e (g_nu g_e), lepton-lepton couplings (trident,
+      g-2, nu-e scattering), branching fractions other than through that product -- depends on g_l/g_q, which the
+      mode does not fix: a component reading it is refused at build time (:func:`check_determined`).
 ``eft``, :class:`EFTMode`
     Contact NSI: parameters ``eps_u_ee``, ``eps_d_mumu``, ... (any subset; the others are zero), eps^{fV}_{aa}
     independent of q^2. No Z' (no couplings, width or branching fractions).
@@ -35,7 +47,9 @@ A :class:`TheorySpec` is built once from the config; :meth:`TheorySpec.point` tu
 (floats or PyTensor variables) into a :class:`TheoryPoint`, whose methods are the only way components read the theory
 at run time. What a component reads is declared as :class:`Requirement` objects; :func:`visibility` decides centrally
 whether a theory spec can change those quantities at all (the "is this dataset sensitive" question), from the static
-structure of the mode (:meth:`TheoryMode.eps_weight`, :meth:`TheoryMode.coupling_weight`) alone.
+structure of the mode (:meth:`TheoryMode.eps_weight`, :meth:`TheoryMode.coupling_weight`) alone;
+:func:`check_determined` whether the mode fixes them at all (:meth:`TheoryMode.undetermined`: the simplified mode
+fixes products of couplings only).
 """
 
 from __future__ import annotations
@@ -49,11 +63,15 @@ import numpy as np
 from globalfit.errors import ConfigError, PhysicsError
 from globalfit.physics import mixing, nsi, widths
 from globalfit.physics.charges import FLAVOURS, ChargeAssignment
-from globalfit.physics.constants import G_F
+from globalfit.physics.constants import G_F, LEPTON_MASSES
 
 MODES = ("u1", "simplified", "eft")
 MATTER_FERMIONS = ("u", "d", "e")
 QUARKS = ("u", "d", "s", "c", "b", "t")
+CHARGED_LEPTONS = FLAVOURS
+#: Why the simplified mode cannot give a quantity that needs one coupling alone (messages of check_determined).
+UNFIXED_RATIO = ("depends on g_l/g_q, which the simplified mode does not fix (it fixes the products g_q g_l = "
+                 "g_q g_nu = 2 sqrt2 G_F M^2 epsilon and Gamma/M = width_ratio)")
 EFT_PARAMETERS = tuple(f"eps_{f}_{a}{a}" for f in ("u", "d", "e") for a in FLAVOURS)
 #: Simplified-mode conventions for the low-energy eps^V of a given ``epsilon`` (see the module docstring).
 EPSILON_CONVENTIONS = {"physical": 2.0, "paper000": 1.0}
@@ -135,6 +153,19 @@ class TheoryMode(ABC):
     def quark_neutrino_coupling(self, values: Mapping[str, Any], alpha: str) -> Any:
         """g_q g_{nu_alpha}: product of the Z' couplings to a quark and to nu_alpha."""
         raise self._no_zprime("Z' couplings")
+
+    def quark_lepton_coupling(self, values: Mapping[str, Any], lepton: str) -> Any:
+        """g_q g_l: product of the Z' couplings to a quark and to the charged lepton ``lepton`` (e, mu, tau)."""
+        raise self._no_zprime("Z' couplings")
+
+    def dilepton_strength(self, values: Mapping[str, Any], lepton: str) -> Any:
+        """g_q^2 B(Z' -> l+ l-) for the charged lepton ``lepton``: what a narrow-width Drell-Yan rate at unit quark
+        coupling is multiplied by."""
+        raise self._no_zprime("branching fractions")
+
+    def undetermined(self, req: "Requirement") -> str:
+        """What of ``req`` this mode's parameters leave undetermined ("" if they fix it; default: everything fixed)."""
+        return ""
 
     def coupling(self, values: Mapping[str, Any], fermion: str) -> Any:
         """The Z' vector coupling g_f of one fermion (u1 mode: charges and mixing)."""
@@ -274,6 +305,15 @@ class U1Mode(TheoryMode):
             return values["gprime"] ** 2 * (float(self.charges.q) * float(self.charges.lepton(alpha)))
         return self.quark_coupling(values) * self.coupling(values, f"nu_{alpha}")
 
+    def quark_lepton_coupling(self, values, lepton):
+        if not self.mixed:
+            return values["gprime"] ** 2 * (float(self.charges.q) * float(self.charges.lepton(lepton)))
+        return self.quark_coupling(values) * self.coupling(values, lepton)
+
+    def dilepton_strength(self, values, lepton):
+        # the form the resonance component used before this method existed (g_q^2, then B), kept as it was
+        return self.quark_coupling(values) ** 2 * self.branching_fractions(values)[lepton]
+
 
 class SimplifiedMode(TheoryMode):
     """Paper 000's simplified vector Z' (module docstring)."""
@@ -292,10 +332,13 @@ class SimplifiedMode(TheoryMode):
 
     @property
     def subject(self) -> str:
-        return f"the simplified model (neutrino flavours {', '.join(self.spec.flavours)})"
+        leptons = "lepton doublets" if self.spec.charged_leptons else "neutrino flavours"
+        return f"the simplified model ({leptons} {', '.join(self.spec.flavours)})"
 
     def eps_weight(self, f: str, alpha: str) -> float:
-        return float(f in ("u", "d") and alpha in self.spec.flavours)
+        # with charged leptons the Z' gives electron NSI too (not fixed by epsilon: see undetermined)
+        quarks_or_electrons = ("u", "d", "e") if self.spec.charged_leptons else ("u", "d")
+        return float(f in quarks_or_electrons and alpha in self.spec.flavours)
 
     def lepton_pattern(self) -> dict[str, float]:
         if not self.spec.per_flavour:
@@ -305,7 +348,23 @@ class SimplifiedMode(TheoryMode):
         return {a: float(i + 1) if a in self.spec.flavours else 0.0 for i, a in enumerate(FLAVOURS)}
 
     def coupling_weight(self, fermion: str) -> float:
-        return float(fermion in QUARKS or (fermion.startswith("nu_") and fermion[3:] in self.spec.flavours))
+        charged = self.spec.charged_leptons and fermion in CHARGED_LEPTONS and fermion in self.spec.flavours
+        return float(fermion in QUARKS or charged or (fermion.startswith("nu_") and fermion[3:] in self.spec.flavours))
+
+    def undetermined(self, req: "Requirement") -> str:
+        """Quantities that need g_l (or g_q) alone: eps^e (g_nu g_e), lepton-lepton or single couplings, branching
+        fractions. Quark x lepton products, the quark eps and Gamma/M are fixed by epsilon and width_ratio."""
+        if req.quantity == "branching_fractions":
+            return "Z' branching fractions"
+        if (req.quantity == "eps" and "e" in req.fermions and self.spec.charged_leptons
+                and any(a in self.spec.flavours for a in req.flavours)):
+            return "electron NSI eps^e (g_nu g_e)"
+        if req.quantity == "coupling" and req.visible(self):
+            quarks, leptons = set(QUARKS), set(CHARGED_LEPTONS + NEUTRINOS)
+            sides = (set(req.fermions), set(req.partners))
+            if not (req.partners and any(a <= quarks and b <= leptons for a, b in (sides, sides[::-1]))):
+                return req.what or "Z' coupling to " + ", ".join(req.fermions + req.partners)
+        return ""
 
     @property
     def fixed_width_ratio(self) -> float:
@@ -314,6 +373,8 @@ class SimplifiedMode(TheoryMode):
     def eps(self, values, f, alpha, q2):
         if not self.eps_weight(f, alpha):
             return 0.0
+        if f == "e":
+            raise PhysicsModeError(f"eps^e_{alpha}{alpha} of {self.subject} {UNFIXED_RATIO}")
         m2 = values["mass_GeV"] ** 2
         return EPSILON_CONVENTIONS[self.spec.epsilon_convention] * values[self.epsilon_name(alpha)] * m2 / (q2 + m2)
 
@@ -329,6 +390,19 @@ class SimplifiedMode(TheoryMode):
             return 0.0
         # paper 000 eq. 2.4: g_q g_nu = 2 sqrt2 G_F M^2 epsilon
         return 2.0 * np.sqrt(2.0) * G_F * values["mass_GeV"] ** 2 * values[self.epsilon_name(alpha)]
+
+    def quark_lepton_coupling(self, values, lepton):
+        if not self.spec.charged_leptons:
+            return 0.0
+        # paper 001 eq. 7: one coupling g_l for the doublet, so g_q g_l = g_q g_nu of the same flavour
+        return self.quark_neutrino_coupling(values, lepton)
+
+    def dilepton_strength(self, values, lepton):
+        # narrow width: g_q^2 Gamma_ll / Gamma with Gamma = width_ratio M; Gamma_ll of a vector coupling g_l (module
+        # docstring), so only the product g_q g_l enters
+        mass = values["mass_GeV"]
+        product = self.quark_lepton_coupling(values, lepton)
+        return widths.fermion_width(mass, product, LEPTON_MASSES[lepton], 1.0) / (self.spec.width_ratio * mass)
 
 
 class EFTMode(TheoryMode):
@@ -385,6 +459,9 @@ class TheorySpec:
     per_flavour
         Simplified mode: one coupling ``epsilon_<aa>`` per flavour of ``flavours`` instead of one ``epsilon`` (config
         key ``model.per_flavour``; module docstring).
+    charged_leptons
+        Simplified mode: the charged lepton of each coupled flavour couples with its neutrino's coupling (paper 001
+        eq. 7; config key ``model.charged_leptons``; module docstring).
     """
 
     mode: str = "u1"
@@ -396,6 +473,7 @@ class TheorySpec:
     kinetic_mixing: str = "none"
     mass_mixing: str = "none"
     per_flavour: bool = False
+    charged_leptons: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -410,6 +488,9 @@ class TheorySpec:
             if value != "none" and self.mode != "u1":
                 raise ConfigError(f"{key} is a setting of u1 mode (the Z' of a U(1)'), not of {self.mode} mode",
                                   f"model.{key}")
+        if self.charged_leptons and self.mode != "simplified":
+            raise ConfigError(f"charged_leptons is a setting of the simplified mode, not of {self.mode} mode",
+                              "model.charged_leptons")
         object.__setattr__(self, "theory_mode", MODE_CLASSES[self.mode](self))
 
     theory_mode: TheoryMode = field(init=False, repr=False, compare=False)
@@ -471,7 +552,8 @@ class TheoryPoint:
             Momentum transfer squared [GeV^2]; 0 for oscillations, 2 M_N E_r for CEvNS.
         """
         if f not in MATTER_FERMIONS:
-            return nsi.combine(self.eps("u", alpha, q2), self.eps("d", alpha, q2), f, self.eps("e", alpha, q2))
+            # quark combinations only (f = e is a matter fermion): eps^e is not read, so it need not be defined
+            return nsi.combine(self.eps("u", alpha, q2), self.eps("d", alpha, q2), f)
         if alpha not in FLAVOURS:
             raise ValueError(f"unknown neutrino flavour {alpha!r}")
         return self.spec.theory_mode.eps(self.values, f, alpha, q2)
@@ -493,6 +575,16 @@ class TheoryPoint:
     def quark_neutrino_coupling(self, alpha: str) -> Any:
         """g_q g_{nu_alpha} (u1: g'^2 Q_q Q_alpha; simplified: paper 000 eq. 2.4 for the coupled flavours)."""
         return self.spec.theory_mode.quark_neutrino_coupling(self.values, alpha)
+
+    def quark_lepton_coupling(self, lepton: str) -> Any:
+        """g_q g_l for the charged lepton ``lepton`` (u1: g'^2 Q_q Q_l; simplified with charged leptons: paper 000
+        eq. 2.4 with g_l = g_nu of the flavour, paper 001 eq. 7; zero without them)."""
+        return self.spec.theory_mode.quark_lepton_coupling(self.values, lepton)
+
+    def dilepton_strength(self, lepton: str) -> Any:
+        """g_q^2 B(Z' -> l+ l-) of the charged lepton ``lepton`` (dimensionless): u1 from the charges' branching
+        fractions; simplified from g_q g_l and the fixed Gamma/M (module docstring)."""
+        return self.spec.theory_mode.dilepton_strength(self.values, lepton)
 
     def coupling_product_q_nu(self) -> Any:
         """g_q g_nu of the simplified model (paper 000 eq. 2.4): 2 sqrt(2) G_F M^2 eps."""
@@ -588,3 +680,19 @@ def visibility(dataset: str, spec: TheorySpec, requirements: list[Requirement],
             note = f" ({req.note})" if req.note else ""
             return False, f"{dataset}: no {what} for {mode.subject}{note}; {consequence}"
     return True, ""
+
+
+def check_determined(dataset: str, spec: TheorySpec, requirements: list[Requirement], path: str | None = "model") -> None:
+    """Refuse a likelihood that reads a quantity ``spec``'s parameters do not fix (:meth:`TheoryMode.undetermined`).
+
+    Raises
+    ------
+    ConfigError
+        Naming the dataset, the quantity and why (simplified mode: it depends on g_l/g_q), at YAML ``path``.
+    """
+    mode = spec.theory_mode
+    for req in requirements:
+        what = mode.undetermined(req)
+        if what:
+            raise ConfigError(f"dataset {dataset!r} reads the {what}: for {mode.subject} it {UNFIXED_RATIO}; "
+                              "remove it from this run", path)
