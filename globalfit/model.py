@@ -314,6 +314,9 @@ class Fit:
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_compiled"] = {}  # compiled functions are rebuilt in each process
+        # the copy keeps the original's name for its compiled functions (a copy's canonical pickle need not be the
+        # original's: a worker would otherwise miss what its parent stored)
+        state["_digest"] = self.content_digest()
         return state
 
     def function_cache_key(self, what: str) -> str | None:
@@ -324,13 +327,15 @@ class Fit:
         return None if cache_dir() is None else f"{self.content_digest()}:{what}"
 
     def content_digest(self) -> str:
-        """sha256 (hex) of everything that determines this likelihood's graphs (config, theory, components with their
-        data), equal in every process: with the source fingerprint of :mod:`globalfit.compile_cache` it names the
+        """sha256 (hex) of everything that determines this likelihood's graphs (theory, parameters, components with
+        their data), equal in every process: with the source fingerprint of :mod:`globalfit.compile_cache` it names the
         compiled functions kept across runs."""
         if self._digest is None:
             from globalfit.compile_cache import content_digest
 
-            state = {k: v for k, v in self.__getstate__().items() if k not in ("_compiled", "_digest")}
+            # the graphs read the theory, the parameters and the components (which hold their data), never the
+            # config itself: leaving it out, a change of limits, sampler or output settings keeps the functions
+            state = {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_digest", "cfg")}
             self._digest = content_digest(state)
         return self._digest
 

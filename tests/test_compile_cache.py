@@ -141,3 +141,34 @@ def test_content_digest_of_a_likelihood_with_empty_arrays(monkeypatch):
     raw = yaml.safe_load((ROOT / "tests" / "corpus" / "cases" / "at_nan.yaml").read_text())
     a, b = Fit(parse_config(raw)).content_digest(), Fit(parse_config(raw)).content_digest()
     assert a == b and len(a) == 64
+
+
+def test_a_pickled_copy_keeps_the_name_of_its_functions(cache):
+    """A worker receives the likelihood as a pickle; its copy must find what the parent stored (a copy's own
+    canonical pickle may differ from the original's, so the original's digest travels with it)."""
+    fit = _fit()
+    copy = pickle.loads(pickle.dumps(fit))
+    assert copy.content_digest() == fit.content_digest()
+    fit.component_profile(0)
+    import pytensor
+
+    calls = []
+    real = pytensor.function
+    try:
+        pytensor.function = lambda *a, **k: calls.append(1) or real(*a, **k)
+        copy.component_profile(0)
+    finally:
+        pytensor.function = real
+    assert calls == []
+
+
+def test_settings_outside_the_likelihood_keep_the_name_and_priors_change_it():
+    """Limits, sampler and output settings do not enter the graphs, so they keep the digest; a prior range does
+    (the coupling's bounds enter the nuisance-free graph through the parameter set) and changes it."""
+    base = _fit()
+    cfg = base.cfg
+    same = _fit(limits=cfg.limits.model_copy(update={"processes": 2, "delta_chi2": 2.71}),
+                sampler=cfg.sampler.model_copy(update={"nlive": 50}))
+    assert same.content_digest() == base.content_digest()
+    g = cfg.parameters["gprime"].model_copy(update={"lower": 1e-5})
+    assert _fit(parameters={**cfg.parameters, "gprime": g}).content_digest() != base.content_digest()
