@@ -191,6 +191,7 @@ def parallel_map(fn: Callable[[Any], Any], items: Sequence[Any], processes: int 
         from globalfit.compile_cache import load_module_cache
 
         load_module_cache()
+    freeze_before_fork()
     with ProcessPoolExecutor(max_workers=min(processes, n), initializer=_init_worker, initargs=(shared,)) as pool:
         futs = {pool.submit(_run_packed, p): i for i, p in enumerate(packed)}
         for done, fut in enumerate(as_completed(futs), start=1):
@@ -224,6 +225,7 @@ class WorkerPool:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> "WorkerPool":
+        freeze_before_fork()
         self._pool = ProcessPoolExecutor(max_workers=self.size, initializer=_init_pool_worker, initargs=(self.setup,))
         return self
 
@@ -239,6 +241,20 @@ class WorkerPool:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def freeze_before_fork() -> None:
+    """Collect, then freeze every object of this process (``gc.freeze``) before local workers are forked.
+
+    A forked worker starts with a copy of this process's heap: PyTensor's module cache (millions of objects), the
+    compiled likelihood, the data. Python's collector would walk all of it in each worker at every full collection,
+    and by touching each object's header copy its memory page by page; frozen objects are skipped. The collection
+    first, so that no garbage is frozen (frozen objects are never freed by the collector).
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _init_pool_worker(setup: Callable[[], Any] | None) -> None:
