@@ -27,6 +27,15 @@ pickle runs code chosen by whoever wrote it, so each file is sealed with the per
 :mod:`globalfit.checkpoint` and loaded only if the seal verifies (a file planted, modified or written by another user
 is ignored and rebuilt). A file that cannot be read or written is never an error: the function is compiled as
 without a cache. The folder is kept under :data:`MAX_CACHE_BYTES` (least recently used files go first).
+
+The call path (:func:`call_mode`, measured with ``python benchmarks/bench_call_path.py``): PyTensor's C backend with
+intermediate results kept between calls (``allow_gc=False``: no allocation per call) and, where PyTensor found no BLAS
+to link its C code to (a pip installation without a system BLAS, the usual case), without its BLAS rewrites: they
+would turn each matrix-vector product into a ``Gemv`` that then runs in Python (~20 µs each), where the plain ``Dot``
+calls numpy's own BLAS. For a value-only function called a hundred thousand times (nested sampling) the numba backend
+is several times cheaper per call again, but its compilation takes seconds more and, for graphs with gradients,
+minutes: :func:`function` takes it only when asked (``backend="numba"``), and keeps no numba function across runs (a
+pickled one is compiled again on its first call, slower than compiling it afresh).
 """
 
 from __future__ import annotations
@@ -48,8 +57,10 @@ LOG = logging.getLogger("globalfit.compile_cache")
 CACHE_ENV = "GLOBALFIT_FUNCTION_CACHE"
 #: The folder is pruned to this size [bytes] (a compiled likelihood is 0.1-10 MB).
 MAX_CACHE_BYTES = 2 * 1024**3
-#: Bumped when the layout of the cache files changes.
-CACHE_FORMAT = 1
+#: Bumped when the layout of the cache files or the compilation mode of :func:`call_mode` changes.
+CACHE_FORMAT = 2
+#: Backends :func:`function` compiles for.
+BACKENDS = ("c", "numba")
 
 _LOADED = False
 _FINGERPRINT: str | None = None
@@ -77,9 +88,9 @@ def load_module_cache() -> None:
     _LOADED = True
 
 
-def function(inputs: list, outputs: Any, *, cache_key: str | None = None, **kwargs: Any):
-    """``pytensor.function(inputs, outputs, **kwargs)`` after :func:`load_module_cache`: every compilation of the
-    package goes through here.
+def function(inputs: list, outputs: Any, *, cache_key: str | None = None, backend: str = "c", **kwargs: Any):
+    """``pytensor.function(inputs, outputs, mode=call_mode(backend), **kwargs)`` after :func:`load_module_cache`:
+    every compilation of the package goes through here.
 
     Parameters
     ----------
@@ -88,8 +99,17 @@ def function(inputs: list, outputs: Any, *, cache_key: str | None = None, **kwar
     cache_key
         A string that determines the graph completely together with the installed code (e.g. a likelihood's content
         digest and the name of the function): the compiled function is then kept across runs (module docstring).
-        None compiles without the cache.
+        None compiles without the cache. Ignored for ``backend="numba"``.
+    backend
+        ``"c"`` (default) or ``"numba"`` (module docstring: for value-only functions called very often).
     """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    kwargs.setdefault("mode", call_mode(backend))
+    if backend == "numba":
+        import pytensor
+
+        return pytensor.function(inputs, outputs, **kwargs)
     load_module_cache()
     folder = cache_dir() if cache_key is not None else None
     path = folder / f"{_file_key(cache_key)}.pkl" if folder is not None else None
@@ -103,6 +123,28 @@ def function(inputs: list, outputs: Any, *, cache_key: str | None = None, **kwar
     if path is not None:
         _store(path, fn)
     return fn
+
+
+def call_mode(backend: str = "c"):
+    """The PyTensor compilation mode of ``backend`` (module docstring): ``"numba"``, or the C backend's ``FAST_RUN``
+    with ``allow_gc=False`` and, when PyTensor has no BLAS to link to, without its BLAS rewrites."""
+    from pytensor.compile.mode import get_mode
+
+    if backend == "numba":
+        return get_mode("NUMBA")
+    mode = get_mode("FAST_RUN").clone(link_kwargs={"allow_gc": False})
+    return mode if _blas_linked() else mode.excluding("BlasOpt")
+
+
+def _blas_linked() -> bool:
+    """Whether PyTensor's C code links to a BLAS (its warning that it found none is this module's to act on)."""
+    import warnings
+
+    import pytensor
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
+        return bool(pytensor.config.blas__ldflags)
 
 
 def cache_dir() -> Path | None:
@@ -131,7 +173,7 @@ def fingerprint() -> str:
             h.update(str(src.relative_to(root)).encode() + b"\0" + src.read_bytes() + b"\0")
         cfg = pytensor.config
         for item in (sys.version, numpy.__version__, scipy.__version__, pytensor.__version__, cfg.mode, cfg.linker,
-                     cfg.optimizer, cfg.floatX, cfg.cxx, cfg.gcc__cxxflags):
+                     cfg.optimizer, cfg.floatX, cfg.cxx, cfg.gcc__cxxflags, _blas_linked()):
             h.update(str(item).encode() + b"\0")
         _FINGERPRINT = h.hexdigest()
     return _FINGERPRINT

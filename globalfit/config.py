@@ -135,6 +135,9 @@ class SamplerConfig(_Strict):
     repeats: int = Field(1, ge=1, le=100)
     #: worker processes for the sampler's likelihood calls (None: one)
     processes: int | None = Field(None, ge=1, le=1024)
+    #: PyTensor backend of the nested sampler's likelihood: ``c``, ``numba`` (several times cheaper per call, seconds
+    #: more to compile) or ``auto`` (numba for runs long enough to repay it, :func:`globalfit.inference.nested.backend`)
+    backend: Literal["auto", "c", "numba"] = "auto"
 
 
 class MassGrid(_Strict):

@@ -191,15 +191,20 @@ class Fit:
         if unused:
             raise PhysicsError(f"parameter(s) {', '.join(unused)} are read by no dataset of this run")
 
-    def compiled(self, what: str = "terms"):
+    def compiled(self, what: str = "terms", backend: str = "c"):
         """Compiled numpy functions of the sampling-space vector.
 
         ``terms``: x -> array of per-component log-likelihoods; ``total``: x -> (sum of terms + nuisance pulls,
         gradient) for optimisers; ``terms_physical``: the terms as a function of the *physical* values of the free
         parameters (in the order of :attr:`free`), for scans and point evaluations at user-given masses.
+        ``backend``: ``"c"``, or ``"numba"`` for the value-only ``terms`` (:mod:`globalfit.compile_cache`: cheaper per
+        call, slower to compile; a gradient graph would take minutes).
         """
-        if what in self._compiled:
-            return self._compiled[what]
+        key = what if backend == "c" else (what, backend)
+        if key in self._compiled:
+            return self._compiled[key]
+        if backend != "c" and what not in ("terms", "terms_physical"):
+            raise ValueError(f"compiled({what!r}): only the value-only terms are compiled for backend {backend!r}")
         import pytensor
         import pytensor.tensor as pt
 
@@ -210,7 +215,7 @@ class Fit:
         givens = {x: vec[i] for i, x in enumerate(xs)}
         if what in ("terms", "terms_physical"):
             fn = compile_cache.function([vec], pt.stack(terms), givens=givens, on_unused_input="ignore",
-                                        cache_key=self.function_cache_key(what))
+                                        cache_key=self.function_cache_key(what), backend=backend)
         elif what == "total":
             total = pt.sum(pt.stack(terms)) + pull
             grad = pytensor.grad(total, xs, disconnected_inputs="ignore")
@@ -218,7 +223,7 @@ class Fit:
                                         cache_key=self.function_cache_key(what))
         else:
             raise ValueError(what)
-        self._compiled[what] = fn
+        self._compiled[key] = fn
         return fn
 
     def component_profile(self, j: int):

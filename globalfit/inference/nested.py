@@ -12,7 +12,9 @@ every :data:`PROGRESS_EVERY_S` seconds on the ``globalfit.nested`` logger, which
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import math
 import sys
 import time
 from pathlib import Path
@@ -29,17 +31,47 @@ CONFIG = "config.yaml"
 PROGRESS_EVERY_S = 15.0
 #: Proposals per worker process and iteration of a nested run with ``sampler.processes`` > 1 (see :func:`_sampler`).
 QUEUE_PER_WORKER = 10
+#: ``sampler.backend: auto`` takes numba from this many live points times free parameters on (a run's likelihood
+#: calls grow with both). Measured with ``python benchmarks/bench_call_path.py``: numba costs 1-5 s more to compile
+#: and saves 30-115 µs per call (quickstart, global fit); the global fit (400 x 11) makes ~10^5 calls and gains ~10 s,
+#: the quickstart (400 x 4) ~4·10^4 calls and would gain about what it pays.
+NUMBA_FROM = 4000
+
+
+def backend(fit) -> str:
+    """The PyTensor backend (``c`` or ``numba``) of the likelihood of a nested run of ``fit``
+    (:class:`globalfit.model.Fit`): its ``sampler.backend``, where ``auto`` means numba from :data:`NUMBA_FROM` live
+    points times free parameters on, if numba imports."""
+    s = fit.cfg.sampler
+    if s.backend != "auto":
+        return s.backend
+    if s.nlive * len(fit.free) < NUMBA_FROM:
+        return "c"
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # a platform without numba's wheels: the C backend does the same arithmetic
+        return "c"
+    return "numba"
 
 
 class LogLike:
-    """Picklable log-likelihood: sum of the component terms at a sampling-space vector. The Fit's compiled function is
-    built on first call in the process that calls it (a pool worker compiles once, then reuses it)."""
+    """Picklable log-likelihood: sum of the component terms at a sampling-space vector, compiled for the run's
+    :func:`backend`. The Fit's compiled function is built on first call in the process that calls it (a pool worker
+    compiles once, then reuses it)."""
 
     def __init__(self, fit):
-        self.fit = fit
+        self.fit, self.backend = fit, backend(fit)
+
+    def compiled(self):
+        f = self.fit.compiled("terms", backend=self.backend)
+        if self.backend == "numba":
+            # this function is the nested run's own, always given a float64 vector of the right length (below):
+            # PyTensor's input checks (~10 µs a call) have nothing to catch. (The C one is shared with other callers.)
+            f.trust_input = True
+        return f
 
     def __call__(self, x: np.ndarray) -> float:
-        v = float(np.sum(self.fit.compiled("terms")(np.asarray(x, dtype=float))))
+        v = float(np.sum(self.compiled()(np.ascontiguousarray(x, dtype=float).reshape(len(self.fit.free)))))
         return v if np.isfinite(v) else -1e300
 
 
@@ -139,14 +171,45 @@ def run_nested(fit, partial_dir: Path, resolved: dict, *, resume: bool = False, 
     # save on the way out: dynesty's periodic checkpoint, written between iterations and sealed, is the one to resume
     # from.
     install = _Install(fit)
+    LOG.info("nested sampling: likelihood on PyTensor's %s backend", install.loglike.backend)
     install()  # in this process too: a serial run calls it here, and the sampler calls it here on a pool's errors
-    with deferred_termination(), single_blas_thread(), _pool(fit, install) as pool:
+    with deferred_termination(), single_blas_thread(), _scalar_logsumexp(), _pool(fit, install) as pool:
         sampler = _sampler(fit, partial_dir, resolved, meta, resume, pool)
         with sealing_saves(sampler, meta):
             sampler.run_nested(dlogz=s.dlogz, maxiter=s.maxiter, print_progress=True, print_func=_SafePoint(show),
                                checkpoint_file=str(ckpt), checkpoint_every=s.checkpoint_every_s, resume=resume)
         sampler.pool, sampler.mapper = None, map  # the results outlive the pool
     return sampler.results
+
+
+@contextlib.contextmanager
+def _scalar_logsumexp():
+    """dynesty updates the evidence once per iteration with ``scipy.special.logsumexp`` of two numbers, which in
+    SciPy >= 1.15 (array-API dispatch) costs ~0.5 ms: 10 % of a serial run of the global fit and, being the parent's,
+    a serial part of a pool run. For the run, dynesty's module gets :func:`_logsumexp`: the same arithmetic for the
+    flat case it uses (shift by the maximum, weighted sum, log), SciPy's function for anything else."""
+    import dynesty.utils as du
+
+    original = du.logsumexp
+    du.logsumexp = _logsumexp
+    try:
+        yield
+    finally:
+        du.logsumexp = original
+
+
+def _logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    from scipy.special import logsumexp
+
+    if axis is None and not keepdims and not return_sign:
+        x = np.asarray(a, dtype=float).ravel()
+        w = np.ones_like(x) if b is None else np.asarray(b, dtype=float).ravel()
+        m = x.max() if x.size else -np.inf
+        if w.shape == x.shape and np.isfinite(m):
+            total = float(np.dot(w, np.exp(x - m)))
+            if total > 0:
+                return math.log(total) + float(m)
+    return logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
 
 
 def _pool(fit, install: "_Install"):
@@ -157,8 +220,6 @@ def _pool(fit, install: "_Install"):
     pool; a Dask cluster is not used for nested sampling, whose per-iteration latency it would dominate). Each worker
     installs the likelihood once at start and compiles it on its first call.
     """
-    import contextlib
-
     from globalfit.executor import WorkerPool
 
     n = fit.cfg.sampler.processes or 1
@@ -167,7 +228,8 @@ def _pool(fit, install: "_Install"):
     LOG.info("nested sampling with %d worker processes", n)
     # compiled here once before the workers start: forked workers (Linux) inherit it instead of each compiling the
     # graph again (seconds each, as long as a short run); spawned ones compile on their first call
-    fit.compiled("terms")
+    loglike = install.loglike
+    loglike(fit.parameter_set.rescale(np.full(len(fit.free), 0.5)))  # numba compiles on the first call
     return WorkerPool(n, install)
 
 

@@ -48,7 +48,7 @@ def run_nuts(fit, strict: bool = False) -> tuple[np.ndarray, dict]:
     import arviz as az
     import pymc as pm
 
-    from globalfit.compile_cache import load_module_cache
+    from globalfit.compile_cache import call_mode, load_module_cache
 
     load_module_cache()  # PyMC compiles its own functions: the cache read is made cheap here (see that module)
     s = fit.cfg.sampler
@@ -58,7 +58,10 @@ def run_nuts(fit, strict: bool = False) -> tuple[np.ndarray, dict]:
     with fit.pymc_model():
         idata = pm.sample(draws=s.draws, tune=s.tune, chains=s.chains, cores=1, target_accept=s.target_accept,
                           random_seed=s.seed, progressbar=False, compute_convergence_checks=False,
-                          callback=DrawProgress(s.tune, s.draws, s.chains))
+                          callback=DrawProgress(s.tune, s.draws, s.chains),
+                          # PyMC's log-density and gradient on the package's call path (compile_cache.call_mode:
+                          # without a linked BLAS, PyTensor's Gemv runs in Python, many times per leapfrog step)
+                          compile_kwargs={"mode": call_mode("c")})
     names = fit.parameter_set.sampling_names
     draws = np.stack([idata.posterior[n].values for n in names], axis=-1)
     div = idata.sample_stats["diverging"].values
