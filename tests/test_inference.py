@@ -184,7 +184,7 @@ def test_nuts_and_nested_agree(tmp_path):
             "priors": []}
     q = {}
     for method, sampler in (("nested", {"nlive": 400, "dlogz": 0.05}),
-                            ("nuts", {"draws": 1500, "tune": 1500, "chains": 2, "target_accept": 0.99})):
+                            ("nuts", {"draws": 1000, "tune": 1000, "chains": 2, "target_accept": 0.99})):
         p = small_real_config(tmp_path, method, **sampler)
         raw = yaml.safe_load(p.read_text())
         raw.update(base)
