@@ -41,6 +41,7 @@ pickled one is compiled again on its first call, slower than compiling it afresh
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import logging
@@ -125,6 +126,7 @@ def function(inputs: list, outputs: Any, *, cache_key: str | None = None, backen
     return fn
 
 
+@functools.lru_cache(maxsize=None)  # one mode object per backend and process, not one per compilation
 def call_mode(backend: str = "c"):
     """The PyTensor compilation mode of ``backend`` (module docstring): ``"numba"``, or the C backend's ``FAST_RUN``
     with ``allow_gc=False`` and, when PyTensor has no BLAS to link to, without its BLAS rewrites."""

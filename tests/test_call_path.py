@@ -15,13 +15,22 @@ from globalfit.inference import nested
 from tests.conftest import ROOT
 
 
+@pytest.fixture()
+def fresh_modes():
+    """call_mode is built once per process: rebuilt here around a test that pretends a BLAS is or is not linked."""
+    compile_cache.call_mode.cache_clear()
+    yield
+    compile_cache.call_mode.cache_clear()
+
+
 def _matvec(monkeypatch, blas: bool):
     monkeypatch.setattr(compile_cache, "_blas_linked", lambda: blas)
+    compile_cache.call_mode.cache_clear()
     a, v = pt.dmatrix("a"), pt.dvector("v")
     return compile_cache.function([a, v], 2.0 * (a @ v) + v)
 
 
-def test_without_blas_the_product_is_numpy_dot_not_a_python_gemv(monkeypatch):
+def test_without_blas_the_product_is_numpy_dot_not_a_python_gemv(monkeypatch, fresh_modes):
     """Hand check: [[1, 2], [3, 4]] @ [1, 1] = [3, 7]; 2 * that + [1, 1] = [7, 15]. Without a linked BLAS the compiled
     graph holds no Gemv (PyTensor's Python fallback, ~20 µs a call); with one, the BLAS rewrite is kept."""
     f = _matvec(monkeypatch, blas=False)

@@ -33,8 +33,8 @@ PROGRESS_EVERY_S = 15.0
 QUEUE_PER_WORKER = 10
 #: ``sampler.backend: auto`` takes numba from this many live points times free parameters on (a run's likelihood
 #: calls grow with both). Measured with ``python benchmarks/bench_call_path.py``: numba costs 1-5 s more to compile
-#: and saves 30-115 µs per call (quickstart, global fit); the global fit (400 x 11) makes ~10^5 calls and gains ~10 s,
-#: the quickstart (400 x 4) ~4·10^4 calls and would gain about what it pays.
+#: and saves 30-115 µs per call (quickstart, global fit); the global fit (400 x 11) makes ~10^5 calls and gains
+#: ~11 s, the quickstart (400 x 4) ~1.3·10^4 calls and would gain 0.4 s for ~5 s more compilation.
 NUMBA_FROM = 4000
 
 
@@ -60,18 +60,25 @@ class LogLike:
     compiles once, then reuses it)."""
 
     def __init__(self, fit):
-        self.fit, self.backend = fit, backend(fit)
+        self.fit, self.backend, self.ndim = fit, backend(fit), len(fit.free)
+        self._fn = None  # the compiled function, looked up once per process (this is the sampler's hot path)
+
+    def __getstate__(self):
+        return {**self.__dict__, "_fn": None}  # compiled functions are rebuilt in each process
 
     def compiled(self):
-        f = self.fit.compiled("terms", backend=self.backend)
-        if self.backend == "numba":
-            # this function is the nested run's own, always given a float64 vector of the right length (below):
-            # PyTensor's input checks (~10 µs a call) have nothing to catch. (The C one is shared with other callers.)
-            f.trust_input = True
-        return f
+        if self._fn is None:
+            f = self.fit.compiled("terms", backend=self.backend)
+            if self.backend == "numba":
+                # this function is the nested run's own, always given a float64 vector of the right length
+                # (__call__): PyTensor's input checks (~10 µs a call) have nothing to catch. (The C one is shared with
+                # other callers.)
+                f.trust_input = True
+            self._fn = f
+        return self._fn
 
     def __call__(self, x: np.ndarray) -> float:
-        v = float(np.sum(self.compiled()(np.ascontiguousarray(x, dtype=float).reshape(len(self.fit.free)))))
+        v = float(np.sum(self.compiled()(np.ascontiguousarray(x, dtype=float).reshape(self.ndim))))
         return v if np.isfinite(v) else -1e300
 
 
@@ -199,8 +206,6 @@ def _scalar_logsumexp():
 
 
 def _logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
-    from scipy.special import logsumexp
-
     if axis is None and not keepdims and not return_sign:
         x = np.asarray(a, dtype=float).ravel()
         w = np.ones_like(x) if b is None else np.asarray(b, dtype=float).ravel()
@@ -209,6 +214,8 @@ def _logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
             total = float(np.dot(w, np.exp(x - m)))
             if total > 0:
                 return math.log(total) + float(m)
+    from scipy.special import logsumexp
+
     return logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
 
 
@@ -228,8 +235,7 @@ def _pool(fit, install: "_Install"):
     LOG.info("nested sampling with %d worker processes", n)
     # compiled here once before the workers start: forked workers (Linux) inherit it instead of each compiling the
     # graph again (seconds each, as long as a short run); spawned ones compile on their first call
-    loglike = install.loglike
-    loglike(fit.parameter_set.rescale(np.full(len(fit.free), 0.5)))  # numba compiles on the first call
+    install.loglike(fit.parameter_set.rescale(np.full(len(fit.free), 0.5)))  # numba compiles on the first call
     return WorkerPool(n, install)
 
 
