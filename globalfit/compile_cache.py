@@ -59,7 +59,13 @@ CACHE_ENV = "GLOBALFIT_FUNCTION_CACHE"
 #: The folder is pruned to this size [bytes] (a compiled likelihood is 0.1-10 MB).
 MAX_CACHE_BYTES = 2 * 1024**3
 #: Bumped when the layout of the cache files or the compilation mode of :func:`call_mode` changes.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
+#: Graph rewrites left out of every compilation. ``local_greedy_distributor`` (factor common terms out of products and
+#: quotients, to save multiplications) searches the whole product tree of every ``mul``/``true_div`` node, again after
+#: each change: on the gradient graph of an LHC resonance search with the mass free (dilepton + mono-jet) it took
+#: 100 of the 120 s of the compilation, and without it the compilation takes 21 s and a call costs the same (measured:
+#: ``python benchmarks/bench_call_path.py`` and the module docstring).
+SLOW_REWRITES = ("local_greedy_distributor",)
 #: Backends :func:`function` compiles for.
 BACKENDS = ("c", "numba")
 
@@ -133,8 +139,8 @@ def call_mode(backend: str = "c"):
     from pytensor.compile.mode import get_mode
 
     if backend == "numba":
-        return get_mode("NUMBA")
-    mode = get_mode("FAST_RUN").clone(link_kwargs={"allow_gc": False})
+        return get_mode("NUMBA").excluding(*SLOW_REWRITES)
+    mode = get_mode("FAST_RUN").clone(link_kwargs={"allow_gc": False}).excluding(*SLOW_REWRITES)
     return mode if _blas_linked() else mode.excluding("BlasOpt")
 
 
