@@ -141,3 +141,34 @@ def test_single_blas_thread_limits_nests_and_restores():
             assert set(blas_threads()) == {1}
         assert set(blas_threads()) == {1}
     assert blas_threads() == before
+
+
+def _pid_and_square(x):
+    return os.getpid(), x * x
+
+
+def _exit_on_five(x):
+    if x == 5:
+        os._exit(3)
+    return x
+
+
+def test_worker_pool_shares_order_errors_and_a_dead_worker():
+    """WorkerPool (the nested sampler's pool): answers in input order; this process computes the first share and
+    the one worker the second; an exception in a worker's share reaches the caller after the map and the pool keeps
+    working; a worker that dies is a RuntimeError naming its exit code, not a hang."""
+    with executor.WorkerPool(2) as pool:
+        assert pool.size == 2
+        out = pool.map(_pid_and_square, range(7))
+        assert [sq for _, sq in out] == [x * x for x in range(7)]
+        pids = [pid for pid, _ in out]
+        assert pids[:4] == [os.getpid()] * 4 and len(set(pids[4:])) == 1 and pids[4] != os.getpid()
+        with pytest.raises(ValueError, match="three is not allowed"):
+            pool.map(_fail_on_three, range(8))  # 3 is in this process's share ...
+        with pytest.raises(ValueError, match="three is not allowed"):
+            pool.map(_fail_on_three, [0, 1, 3, 3])  # ... and here in the worker's
+        assert pool.map(_square, [1, 2, 3, 4]) == [1, 4, 9, 16]
+        with pytest.raises(RuntimeError, match="exit code 3"):
+            pool.map(_exit_on_five, range(10))
+    with pytest.raises(RuntimeError, match="outside its with-block"):
+        pool.map(_square, [1])

@@ -72,3 +72,17 @@ def test_interrupted_serial_run_resumes_with_a_pool(toy_root, tmp_path, monkeypa
     z, e = _logz(resumed)
     assert abs(z + np.log(2.0)) < 3 * e
     assert resumed.niter == pytest.approx(full.niter, rel=0.10)
+
+
+def test_pool_answers_lose_only_the_evaluation_history():
+    """The nested sampler's pool strips each proposal's evaluation history (5.6 kB a proposal through the pipes)
+    and nothing else; answers that are not dynesty SamplerReturns pass unchanged."""
+    from dynesty.internal_samplers import SamplerReturn
+
+    from globalfit.inference.nested import _WithoutHistory
+
+    ret = SamplerReturn(u=[0.1], v=[1.0], logl=-2.0, ncalls=7, evaluation_history=[("u", "v", -3.0)] * 7,
+                        tuning_info={"accept": 3}, proposal_stats={"n": 7})
+    lean = _WithoutHistory(lambda _: ret)(None)
+    assert lean.evaluation_history == [] and lean._replace(evaluation_history=ret.evaluation_history) == ret
+    assert _WithoutHistory(lambda x: (x, 2.0))(1.5) == (1.5, 2.0)

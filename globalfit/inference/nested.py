@@ -29,8 +29,10 @@ CHECKPOINT = "dynesty.save"
 CONFIG = "config.yaml"
 #: Seconds between progress lines when stderr is not a terminal.
 PROGRESS_EVERY_S = 15.0
-#: Proposals per worker process and iteration of a nested run with ``sampler.processes`` > 1 (see :func:`_sampler`).
-QUEUE_PER_WORKER = 10
+#: Proposals per process and map of a nested run with ``sampler.processes`` > 1 (see :func:`_sampler`). Measured with
+#: ``python benchmarks/bench_nested_pool.py`` (2 processes): 5 / 10 / 20 gave sampling speed-ups of 1.50 / 1.46 /
+#: 1.61 over one process: a map costs ~5 ms besides its work, and more proposals per map waste few.
+QUEUE_PER_WORKER = 20
 #: ``sampler.backend: auto`` takes numba from this many live points times free parameters on (a run's likelihood
 #: calls grow with both). Measured with ``python benchmarks/bench_call_path.py``: numba costs 1-5 s more to compile
 #: and saves 30-115 µs per call (quickstart, global fit); the global fit (400 x 11) makes ~10^5 calls and gains
@@ -236,7 +238,41 @@ def _pool(fit, install: "_Install"):
     # compiled here once before the workers start: forked workers (Linux) inherit it instead of each compiling the
     # graph again (seconds each, as long as a short run); spawned ones compile on their first call
     install.loglike(fit.parameter_set.rescale(np.full(len(fit.free), 0.5)))  # numba compiles on the first call
-    return WorkerPool(n, install)
+    return _LeanPool(WorkerPool(n, install))
+
+
+class _LeanPool:
+    """The pool dynesty is given: :class:`globalfit.executor.WorkerPool`, with each proposal's answer stripped of its
+    ``evaluation_history`` (every point the random walk visited: ~5.6 kB pickled per proposal, 0.4 ms to pickle and
+    as much to read back, measured on the global fit) before it crosses a pipe. dynesty only keeps that history when
+    asked to save every evaluation (``save_evaluation_history``), which this package never does."""
+
+    def __init__(self, pool) -> None:
+        self.pool, self.size = pool, pool.size
+
+    def __enter__(self) -> "_LeanPool":
+        self.pool.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.__exit__(*exc)
+
+    def map(self, fn, items) -> list:
+        return self.pool.map(_WithoutHistory(fn), items)
+
+
+class _WithoutHistory:
+    """Picklable ``fn`` whose dynesty ``SamplerReturn`` answers come back with an empty evaluation history (other
+    answers, e.g. of the initial live points' likelihood calls, unchanged)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+
+    def __call__(self, x):
+        ret = self.fn(x)
+        if isinstance(ret, tuple) and hasattr(ret, "_replace") and "evaluation_history" in getattr(ret, "_fields", ()):
+            return ret._replace(evaluation_history=[])
+        return ret
 
 
 def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool, pool=None):
@@ -258,8 +294,8 @@ def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool, p
     s = fit.cfg.sampler
     partial_dir.mkdir(parents=True, exist_ok=True)
     write_yaml(partial_dir / CONFIG, resolved)
-    # with a pool, QUEUE_PER_WORKER proposals per worker and iteration: one proposal (a random walk of ~25 likelihood
-    # calls, a few ms) per worker is not worth the round trip; queued proposals that no longer pass the rising
+    # with a pool, QUEUE_PER_WORKER proposals per process and map: one proposal (a random walk of ~25 likelihood
+    # calls, a few ms) per process is not worth the round trip; queued proposals that no longer pass the rising
     # likelihood threshold are discarded by dynesty, so the queue changes the efficiency slightly, not the result
     queue = None if pool is None else QUEUE_PER_WORKER * pool.size
     return dynesty.NestedSampler(_loglike, _prior_transform, len(fit.free), nlive=s.nlive, bound=s.bound,
