@@ -62,9 +62,9 @@ MAX_CACHE_BYTES = 2 * 1024**3
 CACHE_FORMAT = 3
 #: Graph rewrites left out of every compilation. ``local_greedy_distributor`` (factor common terms out of products and
 #: quotients, to save multiplications) searches the whole product tree of every ``mul``/``true_div`` node, again after
-#: each change: on the gradient graph of an LHC resonance search with the mass free (dilepton + mono-jet) it took
-#: 100 of the 120 s of the compilation, and without it the compilation takes 21 s and a call costs the same (measured:
-#: ``python benchmarks/bench_call_path.py`` and the module docstring).
+#: each change: compiling the gradient graph of an LHC resonance search with the mass free (dilepton + mono-jet,
+#: ``Fit.compiled("total")`` under cProfile) took 192 s, 133 s of them in this rewrite; without it 21 s. Calls cost the
+#: same within the run-to-run noise (``python benchmarks/bench_call_path.py``).
 SLOW_REWRITES = ("local_greedy_distributor",)
 #: Backends :func:`function` compiles for.
 BACKENDS = ("c", "numba")

@@ -83,6 +83,10 @@ class LogLike:
         v = float(np.sum(self.compiled()(np.ascontiguousarray(x, dtype=float).reshape(self.ndim))))
         return v if np.isfinite(v) else -1e300
 
+    def warm(self) -> None:
+        """Compile now and call once (at the centre of the prior box): numba compiles its code on the first call."""
+        self(self.fit.parameter_set.rescale(np.full(self.ndim, 0.5)))
+
 
 class PriorTransform:
     """Picklable prior transform (unit cube -> sampling space): the vectorised transform of the fit's free
@@ -237,7 +241,7 @@ def _pool(fit, install: "_Install"):
     LOG.info("nested sampling with %d worker processes", n)
     # compiled here once before the workers start: forked workers (Linux) inherit it instead of each compiling the
     # graph again (seconds each, as long as a short run); spawned ones compile on their first call
-    install.loglike(fit.parameter_set.rescale(np.full(len(fit.free), 0.5)))  # numba compiles on the first call
+    install.loglike.warm()
     return _LeanPool(WorkerPool(n, install))
 
 
@@ -269,10 +273,10 @@ class _WithoutHistory:
         self.fn = fn
 
     def __call__(self, x):
+        from dynesty.internal_samplers import SamplerReturn
+
         ret = self.fn(x)
-        if isinstance(ret, tuple) and hasattr(ret, "_replace") and "evaluation_history" in getattr(ret, "_fields", ()):
-            return ret._replace(evaluation_history=[])
-        return ret
+        return ret._replace(evaluation_history=[]) if isinstance(ret, SamplerReturn) else ret
 
 
 def _sampler(fit, partial_dir: Path, resolved: dict, meta: dict, resume: bool, pool=None):
